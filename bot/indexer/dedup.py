@@ -61,7 +61,8 @@ def normalise(text: str) -> str:
     "Pakistan's" and "Pakistans" agree; all other punctuation (including dashes) becomes
     a word break.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    # Quotes first: NFKC turns "´" into a space plus a combining accent.
+    text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).translate(_QUOTES).casefold()
     text = _APOSTROPHE_IN_WORD.sub("", text)
     return " ".join(_NON_WORD.sub(" ", text).split())
 

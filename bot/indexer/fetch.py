@@ -50,6 +50,11 @@ _TOTAL_BUDGET_FACTOR = 3
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _HTML_SNIFF = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
@@ -201,8 +206,7 @@ def decode_body(body: bytes, charset: str | None, *, html: bool) -> str:
     Undeclared HTML that is not UTF-8 falls back to windows-1252, the web's default;
     anything else that cannot be decoded is replaced visibly rather than guessed at.
     """
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                      (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+    for bom, name in _BOMS:
         if body.startswith(bom):
             return body.decode(name, errors="replace")
     candidates: list[str] = []

@@ -78,7 +78,7 @@ def decode(data: bytes, name: str | None) -> str:
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16").removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             raise IngestRefused("not valid UTF-16 despite its byte-order mark", name=name) from exc
     for encoding in ("utf-8", "utf-8-sig"):

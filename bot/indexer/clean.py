@@ -193,8 +193,11 @@ def _is_lone_date(line: str) -> bool:
 
 
 def _names_author(match: re.Match[str]) -> bool:
-    """ "The writer is a former envoy" / "The Author is Jane Roe", not "The author is
-    expected to testify": what follows must be a name or a description."""
+    """True for "The writer is a former envoy" or "The Author is Jane Roe".
+
+    False for "The author is expected to testify": a sentence *about* an author is content,
+    so what follows "is" must be a name or a description.
+    """
     rest = match.group("rest")
     if rest is None:  # "About the author"
         return True

@@ -186,7 +186,7 @@ def _pinned_request(client: httpx.Client, target: Target) -> httpx.Request:
 )
 def _send(client: httpx.Client, request: httpx.Request) -> httpx.Response:
     """Send once, retrying a failed connect once; HTTP errors are answers, never retried."""
-    return client.send(request, stream=True)
+    return client.send(request, stream=True, follow_redirects=False)
 
 
 def _media_type(response: httpx.Response) -> tuple[str, str | None]:

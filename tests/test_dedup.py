@@ -56,7 +56,7 @@ SAME_TOPIC = (
     ("text", "expected"),
     [
         ("Pakistan’s “trust deficit”", "pakistans trust deficit"),
-        ("Pakistan's \"trust   deficit\"", "pakistans trust deficit"),
+        ('Pakistan\'s "trust   deficit"', "pakistans trust deficit"),
         ("Counter-terrorism — and  AID!", "counter terrorism and aid"),
         ("ISLAMABAD:\tMonday", "islamabad monday"),
         ("Pakistan´s view", "pakistans view"),

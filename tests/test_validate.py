@@ -81,7 +81,8 @@ def test_check_text_refuses_nul() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n", "expected"), [(3_000_000, "3 MB"), (1_500_000, "1.5 MB"), (2_000, "2 kB"), (12, "12 bytes")]
+    ("n", "expected"),
+    [(3_000_000, "3 MB"), (1_500_000, "1.5 MB"), (2_000, "2 kB"), (12, "12 bytes")],
 )
 def test_human_size(n: int, expected: str) -> None:
     assert human_size(n) == expected

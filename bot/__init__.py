@@ -1,0 +1,1 @@
+"""US–Pakistan briefing bot: indexer, transport-neutral core, and chat adapters."""

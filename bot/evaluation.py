@@ -1,0 +1,143 @@
+"""Extraction quality against the hand-annotated seeds (`seeds/gold/`).
+
+The matching rule is the one in `seeds/gold/README.md`: same article, actor and topic, and
+evidence that overlaps (one contains the other, or they share at least half of the
+shorter one's word tokens). Summary coverage counts a key point as covered when at least
+half of its content words (lemmas, stop words and numbers-as-words aside) appear in the
+summary; Lead-3 is scored the same way as the baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def evidence_overlaps(system: str, gold: str) -> bool:
+    a, b = _squash(system), _squash(gold)
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return True
+    wa, wb = _words(a), _words(b)
+    shorter, longer = (wa, set(wb)) if len(wa) <= len(wb) else (wb, set(wa))
+    if not shorter:
+        return False
+    shared = sum(1 for w in shorter if w in longer)
+    return shared >= len(shorter) / 2
+
+
+@dataclass(frozen=True)
+class GoldPosition:
+    article: str
+    actor: str
+    topic: str
+    evidence: tuple[str, ...]  # evidence first, then alt_evidence
+
+
+@dataclass(frozen=True)
+class SystemPosition:
+    article: str
+    actor: str
+    topic: str
+    evidence: str
+
+
+def load_gold_positions(path: Path) -> list[GoldPosition]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            out.append(
+                GoldPosition(
+                    d["article"],
+                    d["actor"],
+                    d["topic"],
+                    (d["evidence"], *d.get("alt_evidence", [])),
+                )
+            )
+    return out
+
+
+def load_gold_articles(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _matches(s: SystemPosition, g: GoldPosition) -> bool:
+    return (
+        s.article == g.article
+        and s.actor == g.actor
+        and s.topic == g.topic
+        and any(evidence_overlaps(s.evidence, e) for e in g.evidence)
+    )
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    system: int
+    gold: int
+    matched_system: int
+    matched_gold: int
+    false_positives: tuple[SystemPosition, ...]
+    misses: tuple[GoldPosition, ...]
+
+
+def score_positions(system: Sequence[SystemPosition], gold: Sequence[GoldPosition]) -> Score:
+    articles = {g.article for g in gold}
+    system = [s for s in system if s.article in articles]
+    matched_s = [s for s in system if any(_matches(s, g) for g in gold)]
+    matched_g = [g for g in gold if any(_matches(s, g) for s in system)]
+    p = len(matched_s) / len(system) if system else 0.0
+    r = len(matched_g) / len(gold) if gold else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return Score(
+        p,
+        r,
+        f1,
+        len(system),
+        len(gold),
+        len(matched_s),
+        len(matched_g),
+        tuple(s for s in system if s not in matched_s),
+        tuple(g for g in gold if g not in matched_g),
+    )
+
+
+def content_lemmas(nlp: Language, text: str) -> set[str]:
+    doc = nlp.make_doc(text)
+    for _name, proc in nlp.pipeline:
+        if _name in ("tok2vec", "tagger", "attribute_ruler", "lemmatizer"):
+            doc = proc(doc)
+    return {t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and len(t) > 2} | {
+        t.text for t in doc if t.like_num
+    }
+
+
+def key_point_coverage(nlp: Language, summary: str, key_points: Iterable[str]) -> tuple[int, int]:
+    """(covered, total) key points: covered when ≥ half its content lemmas are in the summary."""
+    have = content_lemmas(nlp, summary)
+    covered = total = 0
+    for point in key_points:
+        need = content_lemmas(nlp, point)
+        total += 1
+        if need and len(need & have) >= 0.5 * len(need):
+            covered += 1
+    return covered, total

@@ -1,0 +1,157 @@
+"""Who a mention speaks for: people, bodies and nationality cues → the state they represent.
+
+Built from `config/actors.yaml` so analysts can add officials without touching code. The
+office shown with a speaker is the one held in the article's year, which is what makes
+"Khawaja Asif (Foreign Minister)" right in 2017 and "(Defence Minister)" right in 2023.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Office:
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    actor: str
+    variants: tuple[str, ...]
+    offices: tuple[Office, ...]
+
+    def office_in(self, year: int | None) -> str | None:
+        if not self.offices:
+            return None
+        if year is not None:
+            for office in self.offices:
+                if office.start <= year <= office.end:
+                    return office.title
+            return None
+        return self.offices[-1].title
+
+
+@dataclass(frozen=True)
+class Body:
+    name: str
+    actor: str
+    variants: tuple[str, ...]
+
+
+def _key(text: str) -> str:
+    text = text.replace("’", "'").replace("´", "'")
+    text = re.sub(r"^(the)\s+", "", text.strip(), flags=re.I)
+    return re.sub(r"\s+", " ", text).casefold()
+
+
+class ActorDirectory:
+    """Look-ups from surface forms to people, bodies and states."""
+
+    def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
+        self.states: dict[str, str] = {}  # name form → state
+        self.demonyms: dict[str, str] = {}  # demonym → state
+        for state, spec in data.get("states", {}).items():
+            for name in [state, *spec.get("names", [])]:
+                self.states[_key(name)] = state
+            for dem in spec.get("demonyms", []):
+                self.demonyms[_key(dem)] = state
+        self.people: dict[str, Person] = {}
+        self.surnames: dict[str, Person | None] = {}
+        for spec in data.get("people", []):
+            person = Person(
+                spec["name"],
+                spec["actor"],
+                tuple(spec.get("variants", [])),
+                tuple(
+                    Office(o["title"], int(o["from"]), int(o["to"]))
+                    for o in spec.get("offices", [])
+                ),
+            )
+            for form in (person.name, *person.variants):
+                self.people[_key(form)] = person
+            for form in (person.name, *person.variants):
+                surname = _key(form).split()[-1]
+                existing = self.surnames.get(surname, person)
+                # an ambiguous surname resolves to nobody rather than to the wrong person
+                self.surnames[surname] = person if existing is person else None
+        self.bodies: dict[str, Body] = {}
+        for spec in data.get("bodies", []):
+            body = Body(spec["name"], spec["actor"], tuple(spec.get("variants", [])))
+            for form in (body.name, *body.variants):
+                self.bodies[_key(form)] = body
+
+    @property
+    def actor_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.states.values()))
+
+    def person(self, mention: str) -> Person | None:
+        key = _key(_strip_titles(mention))
+        if key in self.people:
+            return self.people[key]
+        words = key.split()
+        if words and words[-1] in self.surnames:
+            return self.surnames[words[-1]]
+        return None
+
+    def body(self, mention: str) -> Body | None:
+        key = _key(mention)
+        if key in self.bodies:
+            return self.bodies[key]
+        # "Pakistan Foreign Office (FO)", "the US State Department's spokesperson"
+        for form, body in self.bodies.items():
+            if len(form) > 3 and re.search(rf"\b{re.escape(form)}\b", key):
+                return body
+        return None
+
+    def state(self, mention: str) -> str | None:
+        """A state named outright: "Pakistan", "Washington", "the US"."""
+        return self.states.get(_key(mention))
+
+    def nationality(self, phrase: str) -> str | None:
+        """The state a noun phrase's nationality cue points to: "Pakistani officials"."""
+        tokens = re.findall(r"[\w.]+(?:'s|’s)?", phrase.replace("’", "'"))
+        for token in tokens:
+            bare = _key(re.sub(r"'s$", "", token))
+            if bare in self.demonyms:
+                return self.demonyms[bare]
+            if bare in self.states and len(bare) > 2:
+                return self.states[bare]
+        # multi-word state names ("United States officials")
+        key = _key(phrase)
+        for form, state in self.states.items():
+            if " " in form and form in key:
+                return state
+        return None
+
+
+_TITLES = re.compile(
+    r"^(?:(?:u\.?s\.?|us|pakistani?|afghan|indian|chinese|american|foreign|prime|"
+    r"defen[cs]e|interior|finance|former|then|new|senior|deputy|acting|principal|"
+    r"assistant|secretary|minister|president|ambassador|general|gen\.|lt\.|mr\.?|ms\.?|"
+    r"mrs\.?|dr\.?|army|chief|of|state|staff|the)\s+)+",
+    re.I,
+)
+
+
+def _strip_titles(mention: str) -> str:
+    stripped = _TITLES.sub("", mention.strip())
+    return stripped or mention
+
+
+@lru_cache(maxsize=4)
+def load_directory(path: Path) -> ActorDirectory:
+    return ActorDirectory(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+def office_year(published: dt.date | None) -> int | None:
+    return published.year if published else None

@@ -1,0 +1,98 @@
+"""The topic taxonomy: loading `config/topics.yaml` and resolving what a user typed.
+
+Ids are a contract (positions carry them, users type them), so resolution is forgiving —
+id, label, any alias, plural or possessive, a typo — but never guesses silently: a miss
+returns the nearest topics for the caller to suggest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process, utils
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    aliases: tuple[str, ...]
+    # Phrases that mark a sentence as being about this topic when tagging articles; broader
+    # than the aliases users type (see config/topics.yaml `cues`).
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    topic: Topic | None
+    suggestions: tuple[Topic, ...] = ()
+    exact: bool = True
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: cached tagger per taxonomy
+class Taxonomy:
+    topics: dict[str, Topic]
+    actors: tuple[str, ...]
+    _names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __contains__(self, topic_id: str) -> bool:
+        return topic_id in self.topics
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.topics.values())
+
+    def get(self, topic_id: str) -> Topic | None:
+        return self.topics.get(topic_id)
+
+    def resolve(self, query: str, *, limit: int = 3) -> Resolution:
+        """Map free text to a topic, tolerating case, plurals, possessives and typos."""
+        key = normalise(query)
+        if not key:
+            return Resolution(None, (), exact=False)
+        for candidate in _variants(key):
+            if candidate in self._names:
+                return Resolution(self.topics[self._names[candidate]])
+        scored = process.extract(
+            key, list(self._names), scorer=fuzz.WRatio, processor=None, limit=20
+        )
+        ranked: list[Topic] = []
+        for name, score, _ in scored:
+            topic = self.topics[self._names[name]]
+            if topic not in ranked and score >= 60:
+                ranked.append(topic)
+        best = process.extractOne(key, list(self._names), scorer=fuzz.ratio, processor=None)
+        if best and best[1] >= 80 and len(key) >= 4:
+            return Resolution(self.topics[self._names[best[0]]], exact=False)
+        return Resolution(None, tuple(ranked[:limit]), exact=False)
+
+
+def normalise(text: str) -> str:
+    text = utils.default_process(text.replace("’", "'").replace("-", " "))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _variants(key: str) -> list[str]:
+    """The key and its singular/possessive-stripped forms, most literal first."""
+    out = [key]
+    for suffix in ("'s", " s", "s'", "es", "s"):
+        if key.endswith(suffix) and len(key) > len(suffix) + 2:
+            out.append(key[: -len(suffix)].strip())
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_taxonomy(path: Path) -> Taxonomy:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    topics: dict[str, Topic] = {}
+    names: dict[str, str] = {}
+    for topic_id, spec in data["topics"].items():
+        aliases = tuple(spec.get("aliases", []))
+        topic = Topic(topic_id, spec["label"], aliases, tuple(spec.get("cues", [])))
+        topics[topic_id] = topic
+        for name in (topic_id, spec["label"], *aliases):
+            names.setdefault(normalise(name), topic_id)
+    return Taxonomy(topics, tuple(data.get("actors", [])), names)

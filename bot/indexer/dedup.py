@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _QUOTES = str.maketrans(
     {
@@ -133,3 +134,17 @@ def shingle_similarity(a_text: str, b_text: str) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Everything the ledger stores to recognise this text again."""
+
+    hash: str
+    simhash: int
+    bands: tuple[int, int, int, int]
+
+
+def fingerprint(text: str) -> Fingerprint:
+    h = simhash(text)
+    return Fingerprint(content_hash(text), h, bands(h))

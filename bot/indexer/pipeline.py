@@ -1,0 +1,249 @@
+"""The indexer's one entry point: raw inputs in, ledger rows out, one transaction each.
+
+Cheap checks (refusals, exact and near duplicates) run before spaCy so repeated or bad
+input costs almost nothing; texts that pass are parsed in batches with `nlp.pipe` inside
+`memory_zone` so a long bulk ingest does not grow the vocabulary without bound. Each
+article (its story, row and positions) is written in a single transaction and the
+duplicate checks are repeated inside it, so a crash or a concurrent ingest can neither
+leave half an article nor store one twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.indexer import dedup
+from bot.indexer.actors import ActorDirectory, load_directory
+from bot.indexer.clean import clean
+from bot.indexer.nlp import load
+from bot.indexer.positions import extract_positions
+from bot.indexer.sources import expand_inputs, load_file, load_text, load_url
+from bot.indexer.summarize import summarize
+from bot.indexer.tagging import Tagger, build_tagger
+from bot.indexer.types import CleanArticle, ExtractedPosition, IngestRefused, RawArticle
+from bot.indexer.validate import check_content
+from bot.settings import Settings
+from bot.topics import Taxonomy, load_taxonomy
+from storage import ledger
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Status = Literal["new", "duplicate", "near-duplicate", "refused"]
+
+
+@dataclass
+class IngestResult:
+    status: Status
+    name: str
+    article_id: int | None = None
+    title: str | None = None
+    gist: str | None = None
+    positions: list[ExtractedPosition] = field(default_factory=list)
+    reason: str | None = None
+    duplicate_of: int | None = None
+    indexed_on: dt.date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "refused"
+
+
+@dataclass
+class _Pending:
+    clean: CleanArticle
+    fingerprint: dedup.Fingerprint
+    story_id: int | None  # set for a near-duplicate: joins that story
+    near_of: int | None
+
+
+class Indexer:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.taxonomy: Taxonomy = load_taxonomy(settings.topics_path)
+        self.directory: ActorDirectory = load_directory(settings.actors_path)
+        self.tagger: Tagger = build_tagger(self.taxonomy)
+
+    @property
+    def nlp(self):  # type: ignore[no-untyped-def]
+        return load(self.settings.spacy_model)
+
+    # ------------------------------------------------------------ convenience entry points
+
+    def ingest_url(self, url: str, *, ingested_by: str | None = None) -> IngestResult:
+        with self.db.session() as session:
+            existing = ledger.article_by_url(session, url)
+            if existing is not None:
+                return _duplicate(url, existing)
+        try:
+            raw = load_url(url, self.settings, ingested_by=ingested_by)
+        except IngestRefused as exc:
+            return IngestResult("refused", url, reason=exc.reason)
+        return self.ingest(raw)
+
+    def ingest_text(
+        self, text: str, *, origin: str = "chat", ingested_by: str | None = None
+    ) -> IngestResult:
+        try:
+            raw = load_text(
+                text,
+                origin=origin,  # type: ignore[arg-type]
+                ingested_by=ingested_by,
+                settings=self.settings,
+            )
+        except IngestRefused as exc:
+            return IngestResult("refused", f"<{origin}>", reason=exc.reason)
+        return self.ingest(raw)
+
+    def ingest(self, raw: RawArticle) -> IngestResult:
+        return next(iter(self.ingest_many([raw])))
+
+    def ingest_paths(
+        self, args: list[str], *, stdin: Callable[[], str] | None = None
+    ) -> Iterator[IngestResult]:
+        """Files, directories, URLs and "-" (stdin); a bad input is a refusal, not a stop."""
+
+        def load_all() -> Iterator[RawArticle | IngestResult]:
+            for item in expand_inputs(args):
+                try:
+                    if isinstance(item, Path):
+                        yield load_file(item, settings=self.settings)
+                    elif item == "-":
+                        text = stdin() if stdin else ""
+                        yield load_text(text, origin="stdin", settings=self.settings)
+                    else:
+                        yield self.ingest_url(item)
+                except IngestRefused as exc:
+                    yield IngestResult("refused", exc.name or str(item), reason=exc.reason)
+
+        return self.ingest_many(load_all())
+
+    # ------------------------------------------------------------ the pipeline
+
+    def ingest_many(
+        self, raws: Iterable[RawArticle | IngestResult], *, batch_size: int = 32
+    ) -> Iterator[IngestResult]:
+        """Ingest in order, batching the model work; results already decided pass through."""
+        batch: list[tuple[RawArticle, _Pending]] = []
+        for raw in raws:
+            if isinstance(raw, IngestResult):
+                yield raw
+                continue
+            screened = self._screen(raw)
+            if isinstance(screened, IngestResult):
+                yield screened
+                continue
+            batch.append((raw, screened))
+            if len(batch) >= batch_size:
+                yield from self._process(batch)
+                batch = []
+        if batch:
+            yield from self._process(batch)
+
+    def _screen(self, raw: RawArticle) -> _Pending | IngestResult:
+        """Refusals and exact duplicates, decided before any model work."""
+        try:
+            article = clean(raw)
+            check_content(article, self.settings)
+        except IngestRefused as exc:
+            return IngestResult("refused", raw.name, reason=exc.reason)
+        fingerprint = dedup.fingerprint(article.text)
+        with self.db.session() as session:
+            existing = ledger.find_duplicate(
+                session, url=article.url, content_hash=fingerprint.hash
+            )
+            if existing is not None:
+                return _duplicate(raw.name, existing)
+            near = ledger.near_duplicate(
+                session,
+                article.text,
+                fingerprint,
+                self.settings.near_duplicate_threshold,
+                dedup.shingle_similarity,
+            )
+        return _Pending(
+            article, fingerprint, near.story_id if near else None, near.id if near else None
+        )
+
+    def _process(self, batch: list[tuple[RawArticle, _Pending]]) -> Iterator[IngestResult]:
+        nlp = self.nlp
+        texts = [p.clean.text for _raw, p in batch]
+        with nlp.memory_zone():
+            for (raw, pending), doc in zip(batch, nlp.pipe(texts), strict=True):
+                article = pending.clean
+                positions: list[ExtractedPosition] = []
+                if pending.near_of is None:
+                    positions = extract_positions(
+                        doc,
+                        directory=self.directory,
+                        tagger=self.tagger,
+                        published=article.published,
+                    )
+                summary = summarize(doc, positions)
+                yield self._write(raw, pending, summary.text, summary.gist, positions)
+
+    def _write(
+        self,
+        raw: RawArticle,
+        pending: _Pending,
+        summary: str,
+        gist: str,
+        positions: list[ExtractedPosition],
+    ) -> IngestResult:
+        article = pending.clean
+        try:
+            with self.db.session() as session:
+                # checked again inside the transaction: another process may have won
+                existing = ledger.find_duplicate(
+                    session, url=article.url, content_hash=pending.fingerprint.hash
+                )
+                if existing is not None:
+                    return _duplicate(raw.name, existing)
+                row = ledger.add_article(
+                    session,
+                    article,
+                    fingerprint=pending.fingerprint,
+                    summary=summary,
+                    gist=gist,
+                    positions=positions,
+                    story_id=pending.story_id,
+                )
+                article_id = row.id
+        except IntegrityError:
+            with self.db.session() as session:
+                existing = ledger.find_duplicate(
+                    session, url=article.url, content_hash=pending.fingerprint.hash
+                )
+            if existing is None:
+                raise
+            return _duplicate(raw.name, existing)
+        return IngestResult(
+            "near-duplicate" if pending.near_of else "new",
+            raw.name,
+            article_id=article_id,
+            title=article.title,
+            gist=gist,
+            positions=positions,
+            duplicate_of=pending.near_of,
+        )
+
+
+def _duplicate(name: str, existing: ledger.ArticleRef) -> IngestResult:
+    return IngestResult(
+        "duplicate",
+        name,
+        article_id=existing.id,
+        title=existing.title,
+        gist=existing.gist,
+        reason=f"already indexed on {existing.ingested_at:%Y-%m-%d}",
+        duplicate_of=existing.id,
+        indexed_on=existing.ingested_at.date(),
+    )

@@ -22,8 +22,10 @@ class Topic:
     label: str
     aliases: tuple[str, ...]
     # Phrases that mark a sentence as being about this topic when tagging articles; broader
-    # than the aliases users type (see config/topics.yaml `cues`).
+    # than the aliases users type (see config/topics.yaml `cues` and `weak_cues`).
     cues: tuple[str, ...] = ()
+    weak_cues: tuple[str, ...] = ()
+    actor: str | None = None  # positions voiced by this actor are about this topic
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,14 @@ def load_taxonomy(path: Path) -> Taxonomy:
     names: dict[str, str] = {}
     for topic_id, spec in data["topics"].items():
         aliases = tuple(spec.get("aliases", []))
-        topic = Topic(topic_id, spec["label"], aliases, tuple(spec.get("cues", [])))
+        topic = Topic(
+            topic_id,
+            spec["label"],
+            aliases,
+            tuple(spec.get("cues", [])),
+            tuple(spec.get("weak_cues", [])),
+            spec.get("actor"),
+        )
         topics[topic_id] = topic
         for name in (topic_id, spec["label"], *aliases):
             names.setdefault(normalise(name), topic_id)

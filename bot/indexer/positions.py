@@ -275,7 +275,11 @@ def extract_positions(
 
         evidence = _evidence(text, unit)
         content_text = " ".join(t.text for t in content) if content else evidence
-        topics = tagger.tags(content_text)
+        topics = tagger.tags(content_text, actor=speaker.actor)
+        if not topics and not unit.label:
+            # nothing in the quote itself: what the attribution says it responds to
+            # ("…,” the FO said while reacting to the suspension of aid)
+            topics = tagger.tags(evidence, actor=speaker.actor)
         if not topics and unit.label is not None and not answer_started:
             if DENIAL_ANAPHOR.search(evidence):
                 topics = list(question_topics)
@@ -452,7 +456,7 @@ def _attribute(
                 continue
             attribution = {t.i for t in subj.subtree} | {tok.i}
             candidates.append((_depth(tok), speaker, attribution, tok))
-        elif lemma in STANCE or (lemma == "concerned" and tok.pos_ == "ADJ"):
+        elif lemma in STANCE or (lemma == "concerned" and tok.pos_ == "ADJ") or _commits(tok):
             subj = _subject(tok)
             if subj is None:
                 continue
@@ -501,16 +505,73 @@ def _attribute(
                             return speaker, tokens, "reported"
     if not candidates:
         return None
-    # The deepest reporting verb carries the stance ("the minister said that Tillerson
-    # emphasised …" is Tillerson's); ties go to the earlier verb.
+    # The deepest reporting verb names the speaker ("the minister said that Tillerson
+    # emphasised …" is Tillerson's); ties go to the earlier verb. Every clause that speaker
+    # reports in the unit is content ("Pompeo said … but added …").
+    # Reporting verbs outrank stance verbs nested in what they report: in "Wells
+    # acknowledged that … the US will not allow …" the stance is Wells's.
+    reports = [c for c in candidates if c[3].lemma_.lower() in REPORTING or c[0] >= 50]
     candidates.sort(key=lambda c: (-c[0], c[3].i))
-    depth, speaker, attribution, verb = candidates[0]
-    if depth >= 50:  # "according to" only: everything else is content
-        content = [t for t in tokens if t.i not in attribution]
+    reports.sort(key=lambda c: (-c[0], c[3].i))
+    _depth0, speaker, _attr, _verb = (reports or candidates)[0]
+    mine = [c for c in candidates if c[1] == speaker]
+    attribution = set().union(*(c[2] for c in candidates))
+    if _mostly_quoted(unit, text):
+        content_ids = {t.i for t in tokens if _in_quote(t, quotes)}
+        for _d, _s, _a, verb in mine:
+            content_ids |= _clause_ids(verb, with_objects=False)
     else:
-        content = _content_tokens(unit, attribution, verb)
+        content_ids = set()
+        for depth, _s, attr, verb in mine:
+            if depth >= 50:  # "according to X": the rest of the unit is content
+                content_ids |= {t.i for t in tokens if t.i not in attr}
+            else:
+                content_ids |= _clause_ids(verb, with_objects=True)
+        content_ids |= {t.i for t in tokens if _in_quote(t, quotes)}
+    content = [t for t in tokens if t.i in content_ids and t.i not in attribution]
+    if mine[0][0] >= 50 and _statistic(content):
+        return None
     kind: Kind = "quote" if quotes and _content_quoted(content, quotes) else "reported"
     return speaker, content, kind
+
+
+def _clause_ids(verb: Token, *, with_objects: bool) -> set[int]:
+    """Token ids of what a reporting verb reports: its clausal complements (and, outside
+    quotations, its objects: "emphasised on the need for …", "expressed concern that …")."""
+    deps = {"ccomp", "xcomp", "parataxis"}
+    if with_objects:
+        deps |= {"dobj", "prep", "acomp", "attr", "oprd"}
+    ids: set[int] = set()
+    for child in verb.children:
+        if child.dep_ in deps and not (child.dep_ == "prep" and _place_or_time(child)):
+            ids |= {t.i for t in child.subtree}
+    # a stance verb's own clause (e.g. "Pakistan is concerned about …") includes the verb
+    if verb.lemma_.lower() in STANCE or verb.pos_ == "ADJ":
+        ids |= {t.i for t in verb.subtree} - {
+            t.i for t in verb.children if t.dep_.startswith("nsubj")
+        }
+    return ids
+
+
+def _place_or_time(prep: Token) -> bool:
+    """ "… told reporters in New Delhi", "… said on Wednesday": where and when, not what."""
+    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    return pobj is not None and pobj.ent_type_ in ("GPE", "LOC", "FAC", "DATE", "TIME")
+
+
+def _statistic(content: list[Token]) -> bool:
+    """A bare figure ("There are 1.4 million refugees …") is a fact, not a stance."""
+    words = [t for t in content if not t.is_punct]
+    return bool(words) and words[0].lower_ == "there" and any(t.like_num for t in words)
+
+
+def _commits(verb: Token) -> bool:
+    """ "Pakistan will remain engaged …", "the US must …": a state announcing what it will do."""
+    if verb.pos_ != "VERB":
+        return False
+    modal = any(c.dep_ == "aux" and c.lower_ in ("will", "must", "shall") for c in verb.children)
+    subj = _subject(verb)
+    return modal and subj is not None and subj.ent_type_ in ("GPE", "NORP")
 
 
 def _content_tokens(unit: Unit, attribution: set[int], verb: Token | None = None) -> list[Token]:

@@ -1,8 +1,12 @@
 """Topic tagging: which taxonomy topics a span of text is about.
 
-Cue phrases come from `config/topics.yaml` and compile to one regex per topic. Regexes
-over the raw text (rather than a spaCy matcher) keep tagging independent of tokenisation
-quirks around curly quotes and hyphens, and cost microseconds per sentence.
+Cue phrases come from `config/topics.yaml` and compile to regexes. Regexes over the raw
+text (rather than a spaCy matcher) keep tagging independent of tokenisation quirks around
+curly quotes and hyphens, and cost microseconds per sentence.
+
+Two rules keep generic words from drowning specific ones: where cues of different topics
+overlap, the longest match wins ("drug trade" is not also "trade"); and weak cues
+("relationship", "havens") count only when no ordinary cue of another topic matched.
 """
 
 from __future__ import annotations
@@ -15,44 +19,77 @@ from bot.topics import Taxonomy
 
 
 def _cue_pattern(cue: str) -> str:
-    words = re.split(r"[\s]+", cue.strip().lower())
     parts = []
-    for word in words:
-        piece = re.escape(word).replace(r"\*", r"[\w-]*").replace(r"\-", r"[\s-]?")
-        parts.append(piece)
+    for word in cue.strip().lower().split():
+        parts.append(re.escape(word).replace(r"\*", r"[\w-]*").replace(r"\-", r"[\s-]?"))
     body = r"[\s-]+".join(parts)
-    # a plural or possessive may follow; "trust" must not match inside "mistrust" (that is
-    # a cue of its own), so both ends are word boundaries
-    return rf"(?<![\w-]){body}(?:e?s|['’]s|s['’])?(?![\w])"
+    # a plural or possessive may follow; both ends are word boundaries, so "trust" does not
+    # match inside "mistrust" (a cue of its own)
+    return rf"(?<![\w-])(?:{body})(?:e?s|['’]s|s['’])?(?![\w])"
+
+
+@dataclass(frozen=True)
+class _Cue:
+    topic: str
+    weak: bool
+    pattern: re.Pattern[str]
 
 
 @dataclass(frozen=True)
 class Tagger:
-    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    cues: tuple[_Cue, ...]
+    actor_topics: tuple[tuple[str, str], ...] = ()
 
-    def tags(self, text: str) -> list[str]:
-        """Topic ids whose cues occur in `text`, in taxonomy order."""
+    def _matches(self, text: str) -> list[tuple[int, int, str, bool]]:
         low = text.lower()
-        return [topic for topic, pattern in self.patterns if pattern.search(low)]
+        found = [
+            (m.start(), m.end(), cue.topic, cue.weak)
+            for cue in self.cues
+            for m in cue.pattern.finditer(low)
+        ]
+        # longest first; a match overlapping a longer one of another topic is dropped
+        found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        kept: list[tuple[int, int, str, bool]] = []
+        for m in found:
+            if any(m[0] < k[1] and k[0] < m[1] and k[2] != m[2] for k in kept):
+                continue
+            kept.append(m)
+        return kept
+
+    def tags(self, text: str, *, actor: str | None = None) -> list[str]:
+        """Topic ids `text` is about, in taxonomy order."""
+        kept = self._matches(text)
+        strong = {m[2] for m in kept if not m[3]}
+        for topic_actor, topic in self.actor_topics:
+            if actor == topic_actor:
+                strong.add(topic)
+        chosen = strong or {m[2] for m in kept}
+        return [t for t in self.order if t in chosen]
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.topic for c in self.cues))
 
     def spans(self, text: str) -> dict[str, list[tuple[int, int]]]:
-        """Where each topic's cues occur (character offsets), for per-topic evidence."""
-        low = text.lower()
+        """Where each topic's surviving cues occur (character offsets in `text`)."""
         out: dict[str, list[tuple[int, int]]] = {}
-        for topic, pattern in self.patterns:
-            hits = [m.span() for m in pattern.finditer(low)]
-            if hits:
-                out[topic] = hits
+        for start, end, topic, _weak in self._matches(text):
+            out.setdefault(topic, []).append((start, end))
         return out
 
 
 @lru_cache(maxsize=4)
 def build_tagger(taxonomy: Taxonomy) -> Tagger:
-    patterns = []
+    cues: list[_Cue] = []
+    actor_topics: list[tuple[str, str]] = []
     for topic in taxonomy:
-        cues = topic.cues or topic.aliases
-        if not cues:
-            continue
-        alternation = "|".join(_cue_pattern(c) for c in sorted(cues, key=len, reverse=True))
-        patterns.append((topic.id, re.compile(alternation)))
-    return Tagger(tuple(patterns))
+        strong = topic.cues or topic.aliases
+        for group, weak in ((strong, False), (topic.weak_cues, True)):
+            if group:
+                alternation = "|".join(
+                    _cue_pattern(c) for c in sorted(group, key=len, reverse=True)
+                )
+                cues.append(_Cue(topic.id, weak, re.compile(alternation)))
+        if topic.actor:
+            actor_topics.append((topic.actor, topic.id))
+    return Tagger(tuple(cues), tuple(actor_topics))

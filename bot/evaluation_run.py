@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.evaluation import (
+    COVERED,
     Score,
     SystemPosition,
-    key_point_coverage,
+    key_point_recall,
     load_gold_articles,
     load_gold_positions,
     score_positions,
@@ -30,8 +31,16 @@ from storage.db import Database
 @dataclass
 class ArticleCoverage:
     article: str
-    summary: tuple[int, int]
-    lead3: tuple[int, int]
+    summary_recall: list[float]  # per key point: share of its lemmas in the summary
+    lead3_recall: list[float]
+
+    @property
+    def summary(self) -> tuple[int, int]:
+        return sum(r >= COVERED for r in self.summary_recall), len(self.summary_recall)
+
+    @property
+    def lead3(self) -> tuple[int, int]:
+        return sum(r >= COVERED for r in self.lead3_recall), len(self.lead3_recall)
 
 
 @dataclass
@@ -49,6 +58,10 @@ class Report:
         covered = sum(c.lead3[0] for c in self.coverage)
         return covered / max(1, sum(c.lead3[1] for c in self.coverage))
 
+    def mean_recall(self, which: str) -> float:
+        values = [r for c in self.coverage for r in getattr(c, f"{which}_recall")]
+        return sum(values) / max(1, len(values))
+
     def as_dict(self) -> dict[str, object]:
         s = self.score
         return {
@@ -62,6 +75,8 @@ class Report:
             "summaries": {
                 "key_point_coverage": round(self.summary_coverage, 4),
                 "lead3_key_point_coverage": round(self.lead3_coverage, 4),
+                "mean_key_point_lemma_recall": round(self.mean_recall("summary"), 4),
+                "lead3_mean_key_point_lemma_recall": round(self.mean_recall("lead3"), 4),
                 "per_article": {
                     c.article: {"summary": c.summary, "lead3": c.lead3} for c in self.coverage
                 },
@@ -75,7 +90,7 @@ class Report:
             f"  precision {s.precision:.3f}  ({s.matched_system}/{s.system} system positions)",
             f"  recall    {s.recall:.3f}  ({s.matched_gold}/{s.gold} gold positions)",
             f"  F1        {s.f1:.3f}",
-            "summary key points covered (≥ half of a point's content lemmas in the summary)",
+            f"summary key points covered (≥ {COVERED:.0%} of a point's content lemmas in it)",
         ]
         for c in self.coverage:
             lines.append(
@@ -84,6 +99,10 @@ class Report:
             )
         lines.append(
             f"  all  summary {self.summary_coverage:.3f}   lead-3 {self.lead3_coverage:.3f}"
+        )
+        lines.append(
+            f"  mean lemma recall per key point: summary {self.mean_recall('summary'):.3f}"
+            f"   lead-3 {self.mean_recall('lead3'):.3f}"
         )
         if errors:
             lines.append("false positives:")
@@ -122,8 +141,8 @@ def run_evaluation(settings: Settings) -> Report:
                     coverage.append(
                         ArticleCoverage(
                             name,
-                            key_point_coverage(nlp, art.summary, points),
-                            key_point_coverage(nlp, lead(nlp(art.text)), points),
+                            key_point_recall(nlp, art.summary, points),
+                            key_point_recall(nlp, lead(nlp(art.text)), points),
                         )
                     )
         finally:

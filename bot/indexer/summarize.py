@@ -54,34 +54,38 @@ def summarize(doc: Doc, positions: Sequence[ExtractedPosition] = (), *, n: int =
         return Summary((), "")
     lemma_lists = [_lemmas(s) for s in sents]
     freq = Counter(lemma for lemmas in lemma_lists for lemma in set(lemmas))
-    evidence_hits = Counter()
+    by_evidence: dict[str, list[ExtractedPosition]] = {}
     for p in positions:
-        evidence_hits[p.evidence] += 1
+        by_evidence.setdefault(p.evidence, []).append(p)
 
     scores: list[float] = []
+    topics: list[set[str]] = []
     for idx, (sent, lemmas) in enumerate(zip(sents, lemma_lists, strict=True)):
         words = len([t for t in sent if t.is_alpha])
         text = sent.text.strip()
+        stances = [p for ev, ps in by_evidence.items() if text in ev or ev in text for p in ps]
+        topics.append({p.topic for p in stances})
         if words < 6 or text.endswith("?") or re.match(r"^[A-Z]{2,6}:", text):
             scores.append(-math.inf)
             continue
-        lead = 1.0 / (1.0 + 0.35 * idx)
+        if text[:1] in '“"‘' and not stances:
+            scores.append(-math.inf)  # a quotation with no one to attribute it to
+            continue
+        lead = 1.0 / (1.0 + 0.3 * idx)
         centrality = sum(freq[w] - 1 for w in set(lemmas)) / math.sqrt(max(len(lemmas), 1))
-        stance = sum(1 for ev, hits in evidence_hits.items() if text in ev or ev in text)
-        names = sum(1 for e in sent.ents if e.label_ in ("PERSON", "GPE", "NORP", "ORG"))
-        length_penalty = 0.5 if words > 60 else 0.0
-        scores.append(
-            2.0 * lead
-            + 0.35 * centrality
-            + 0.6 * min(stance, 2)
-            + 0.15 * min(names, 4)
-            - length_penalty
-        )
+        # reported speech with a named speaker summarises; a bare quotation illustrates
+        stance = 0.0
+        if stances:
+            named = any(p.speaker for p in stances)
+            stance = (0.9 if any(p.kind != "quote" for p in stances) else 0.5) + 0.3 * named
+        length_penalty = 0.6 if words > 55 else 0.0
+        scores.append(2.0 * lead + 0.3 * centrality + stance - length_penalty)
 
     chosen: list[int] = []
     sets = [set(lemmas) for lemmas in lemma_lists]
     while len(chosen) < min(n, len(sents)):
         best, best_score = -1, -math.inf
+        covered_topics = set().union(*(topics[j] for j in chosen)) if chosen else set()
         for idx, score in enumerate(scores):
             if idx in chosen or score == -math.inf:
                 continue
@@ -89,7 +93,8 @@ def summarize(doc: Doc, positions: Sequence[ExtractedPosition] = (), *, n: int =
                 (len(sets[idx] & sets[j]) / max(1, len(sets[idx] | sets[j])) for j in chosen),
                 default=0.0,
             )
-            adjusted = score - 3.0 * redundancy
+            fresh_topics = len(topics[idx] - covered_topics)
+            adjusted = score - 3.0 * redundancy + 0.3 * min(fresh_topics, 2)
             if adjusted > best_score:
                 best, best_score = idx, adjusted
         if best < 0:

@@ -1,0 +1,73 @@
+"""Wording shared by the handlers: dates at their true precision, who spoke, where to read.
+
+Kept in one place so that /position, /brief and /search describe a statement the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.reply import Quote
+from storage.queries import HIT_END, HIT_START, PositionRow, SourceRef
+
+US = "United States"
+PK = "Pakistan"
+SIDES = (US, PK)
+MAX_QUOTE_CHARS = 600
+
+
+def date_text(date: dt.date, precision: str = "day") -> str:
+    """ "2017-10" for a month-precise date: never pretend to know the day."""
+    if precision == "year":
+        return f"{date:%Y}"
+    if precision == "month":
+        return f"{date:%Y-%m}"
+    return date.isoformat()
+
+
+def source_label(source: SourceRef) -> str:
+    title = shorten(source.title, 90)
+    return f"{source.outlet}: {title}" if source.outlet else title
+
+
+def source_location(source: SourceRef) -> str | None:
+    """A link when the article came from one; else the file it was indexed from."""
+    return source.url or (f"file: {source.source_path}" if source.source_path else None)
+
+
+def attribution(p: PositionRow) -> str:
+    if p.speaker and p.speaker_office:
+        who = f"{p.speaker}, {p.speaker_office}"
+    else:
+        who = p.speaker or f"unnamed {p.actor} official"
+    return f"{who} ({p.actor})"
+
+
+def quote(p: PositionRow) -> Quote:
+    link = p.source.url
+    label = source_label(p.source)
+    if not link and p.source.source_path:
+        label = f"{label} [{p.source.source_path}]"
+    return Quote(
+        text=shorten(p.evidence, MAX_QUOTE_CHARS),
+        attribution=attribution(p),
+        date=date_text(p.published, p.source.date_precision),
+        source_label=label,
+        link=link,
+    )
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def strip_marks(text: str) -> str:
+    return text.replace(HIT_START, "").replace(HIT_END, "")
+
+
+def plural(n: int, word: str, plural_form: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (plural_form or word + 's')}"

@@ -1,0 +1,49 @@
+"""/search: full-text search over articles and the positions taken from them."""
+
+from __future__ import annotations
+
+from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.format import plural, shorten
+from bot.core.handlers.common import finish, hit_blocks
+from bot.core.invocation import Invocation
+from bot.core.reply import Block, Context, Divider, Header, Reply, Section, Span
+from storage import queries
+
+LIMIT = 6
+
+
+@REGISTRY.command(
+    "search",
+    summary="Full-text search over articles and positions, best matches first.",
+    usage="/search <words>",
+    example="/search trust deficit",
+    aliases=("find",),
+)
+def search(ctx: Ctx, inv: Invocation) -> Reply:
+    command = REGISTRY.get("search")
+    assert command is not None
+    words = inv.text.strip()
+    if not queries.search_terms(words):
+        return usage_reply(command, "What should I search for?", *inv.problems)
+    with ctx.services.db.session() as session:
+        articles, positions = queries.search(session, words, limit=LIMIT)
+    asked = shorten(words, 80)
+    blocks: list[Block] = [Header(shorten(f"Search: {words}", 140))]
+    if not articles and not positions:
+        blocks.append(Section.plain(f"Nothing in the ledger matches “{asked}”."))
+        blocks.append(Context("Try fewer or different words, or /topics for the taxonomy."))
+        return finish(blocks, inv, summary=f"No matches for “{asked}”")
+    if positions:
+        blocks.append(Section((Span(f"Statements ({len(positions)})", bold=True),)))
+        for hit in positions:
+            blocks.extend(hit_blocks(hit))
+    if articles:
+        blocks.append(Divider())
+        blocks.append(Section((Span(f"Articles ({len(articles)})", bold=True),)))
+        for hit in articles:
+            blocks.extend(hit_blocks(hit))
+    summary = (
+        f"{plural(len(positions), 'statement')} and {plural(len(articles), 'article')} "
+        f"match “{asked}”"
+    )
+    return finish(blocks, inv, summary=summary)

@@ -1,0 +1,105 @@
+"""What handlers may use: the database, settings, the taxonomy, and an indexer on demand.
+
+Built once per process and passed in, so tests build their own over a temporary database
+and the console, Slack and Discord all answer from the same objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.settings import Settings
+from bot.topics import Taxonomy, load_taxonomy
+from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.indexer.pipeline import IngestResult
+
+
+class IndexerLike(Protocol):
+    def ingest_url(self, url: str, *, ingested_by: str | None = None) -> IngestResult: ...
+
+    def ingest_text(
+        self, text: str, *, origin: str = "chat", ingested_by: str | None = None
+    ) -> IngestResult: ...
+
+
+# Spoken names of actors, beyond the names the states carry in config/actors.yaml.
+ACTOR_ALIASES = {
+    "us": "United States",
+    "u.s.": "United States",
+    "usa": "United States",
+    "america": "United States",
+    "american": "United States",
+    "washington": "United States",
+    "pk": "Pakistan",
+    "pak": "Pakistan",
+    "pakistani": "Pakistan",
+    "islamabad": "Pakistan",
+    "un": "United Nations",
+}
+
+
+def _default_indexer_factory(db: Database, settings: Settings) -> Callable[[], IndexerLike]:
+    def build() -> IndexerLike:
+        from bot.indexer.pipeline import Indexer  # spaCy and friends: only when first needed
+
+        return Indexer(db, settings)
+
+    return build
+
+
+@dataclass
+class Services:
+    db: Database
+    settings: Settings
+    taxonomy: Taxonomy
+    indexer_factory: Callable[[], IndexerLike]
+    clock: Callable[[], dt.datetime] = field(
+        default=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    )
+    _indexer: IndexerLike | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database | None = None, **kwargs: Any) -> Services:
+        db = db or Database(settings.database_url)
+        factory = kwargs.pop("indexer_factory", None) or _default_indexer_factory(db, settings)
+        return cls(db, settings, load_taxonomy(settings.topics_path), factory, **kwargs)
+
+    @property
+    def indexer(self) -> IndexerLike:
+        """One indexer per process, built on first use (loading spaCy takes seconds)."""
+        with self._lock:
+            if self._indexer is None:
+                self._indexer = self.indexer_factory()
+            return self._indexer
+
+    def actor(self, text: str) -> str | None:
+        """The actor a user means by "us", "Pakistan", "pakistani", "China"…"""
+        key = " ".join(text.replace("-", " ").split()).casefold()
+        if key in ACTOR_ALIASES:
+            return ACTOR_ALIASES[key]
+        for name in self.taxonomy.actors:
+            if name.casefold() == key:
+                return name
+        try:
+            from bot.indexer.actors import load_directory
+
+            directory = load_directory(self.settings.actors_path)
+            return directory.state(text) or directory.nationality(text)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def may_ingest(self, user: str | None) -> bool:
+        allowed = self.settings.ingest_allowed_users
+        return not allowed or (user is not None and user in allowed)
+
+    def answers_in(self, channel: str | None) -> bool:
+        allowed = self.settings.allowed_channels
+        # Direct messages (D…) are always answered: nobody else sees them.
+        return not allowed or channel is None or channel in allowed or channel.startswith("D")

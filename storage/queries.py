@@ -1,0 +1,381 @@
+"""The read side: every question the chat commands ask of the ledger, named by intent.
+
+Returns small frozen records, never ORM rows, so a handler cannot lazy-load in a loop and
+nothing above storage needs a session after the query. Each query is shaped to run off one
+of the indexes declared in `storage.models` (noted beside it), because the bot answers in
+chat and the budget for a whole command is tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.orm import Session
+
+from storage.models import Article, Position
+
+# Marks around matched words in search snippets; control characters that cleaned article
+# text never contains, so a renderer can turn them into emphasis after escaping.
+HIT_START = "\x02"
+HIT_END = "\x03"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a statement or article can be read: a link when there is one, else a file."""
+
+    article_id: int
+    title: str
+    outlet: str | None
+    url: str | None
+    source_path: str | None
+    published: dt.date
+    date_precision: str
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    id: int
+    actor: str
+    speaker: str | None
+    speaker_office: str | None
+    topic: str
+    claim: str
+    evidence: str
+    kind: str
+    published: dt.date
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: int
+    story_id: int
+    gist: str
+    ingested_at: dt.datetime
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: Literal["article", "position"]
+    id: int
+    rank: float  # lower is better (bm25 convention), comparable within one kind only
+    snippet: str  # with HIT_START/HIT_END around matched words
+    source: SourceRef
+    actor: str | None = None
+    speaker: str | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    topic: str
+    positions: int
+    articles: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    since: dt.datetime
+    articles: tuple[ArticleRow, ...]
+    article_count: int
+    positions_by_topic: tuple[tuple[str, int], ...]  # most first
+    position_count: int
+
+
+_POSITION_COLS = (
+    Position.id,
+    Position.actor,
+    Position.speaker,
+    Position.speaker_office,
+    Position.topic,
+    Position.claim,
+    Position.evidence,
+    Position.kind,
+    Position.published,
+)
+_SOURCE_COLS = (
+    Article.id,
+    Article.title,
+    Article.source,
+    Article.url,
+    Article.source_path,
+    Article.published,
+    Article.date_precision,
+)
+
+
+def _source(row: Sequence[object], start: int) -> SourceRef:
+    return SourceRef(*row[start : start + 7])  # type: ignore[arg-type]
+
+
+def _position(row: Sequence[object]) -> PositionRow:
+    return PositionRow(*row[:9], source=_source(row, 9))  # type: ignore[arg-type, misc]
+
+
+def _positions_stmt() -> Select[tuple[object, ...]]:
+    return select(*_POSITION_COLS, *_SOURCE_COLS).join(Article, Position.article_id == Article.id)
+
+
+# ------------------------------------------------------------------------ positions
+
+
+def positions_on(
+    session: Session,
+    topic: str,
+    *,
+    actor: str | None = None,
+    exclude_actors: Iterable[str] = (),
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> list[PositionRow]:
+    """Positions on a topic, newest first (ties: latest recorded first).
+
+    Served by ix_positions_actor_topic_published with an actor, else by
+    ix_positions_topic_published; both deliver rows already in order, so a page costs
+    `offset + limit` index steps, not a sort of the topic.
+    """
+    stmt = _positions_stmt().where(Position.topic == topic)
+    if actor is not None:
+        stmt = stmt.where(Position.actor == actor)
+    excluded = list(exclude_actors)
+    if excluded:
+        stmt = stmt.where(Position.actor.not_in(excluded))
+    if since is not None:
+        stmt = stmt.where(Position.published >= since)
+    if until is not None:
+        stmt = stmt.where(Position.published <= until)
+    stmt = stmt.order_by(Position.published.desc(), Position.id.desc())
+    rows = session.execute(stmt.limit(limit).offset(offset)).all()
+    return [_position(r) for r in rows]
+
+
+def actor_counts_on(
+    session: Session,
+    topic: str,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> dict[str, int]:
+    """How many positions each actor has on a topic (a covering scan of the topic index)."""
+    stmt = select(Position.actor, func.count()).where(Position.topic == topic)
+    if since is not None:
+        stmt = stmt.where(Position.published >= since)
+    if until is not None:
+        stmt = stmt.where(Position.published <= until)
+    rows = session.execute(stmt.group_by(Position.actor)).all()
+    return {actor: count for actor, count in rows}
+
+
+def latest_position_by_actor(
+    session: Session, topic: str, actors: Iterable[str]
+) -> dict[str, PositionRow]:
+    """Each actor's newest position on a topic: one LIMIT 1 probe of the actor index each."""
+    out: dict[str, PositionRow] = {}
+    for actor in actors:
+        rows = positions_on(session, topic, actor=actor, limit=1)
+        if rows:
+            out[actor] = rows[0]
+    return out
+
+
+def most_active_topics(
+    session: Session, *, since: dt.date | None = None, limit: int = 5
+) -> list[tuple[str, int]]:
+    """Topics with the most positions published since a date, most first.
+
+    Counts over ix_positions_topic_published alone (topic and date are both in it), so
+    this never reads the table.
+    """
+    stmt = select(Position.topic, func.count().label("n"))
+    if since is not None:
+        stmt = stmt.where(Position.published >= since)
+    stmt = stmt.group_by(Position.topic).order_by(text("n DESC"), Position.topic).limit(limit)
+    return [(topic, n) for topic, n in session.execute(stmt).all()]
+
+
+def newest_position_date(session: Session) -> dt.date | None:
+    return session.scalar(select(func.max(Position.published)))
+
+
+def topic_counts(session: Session) -> dict[str, TopicCount]:
+    """Positions and distinct articles per topic, for `/topics`."""
+    stmt = select(
+        Position.topic, func.count(), func.count(func.distinct(Position.article_id))
+    ).group_by(Position.topic)
+    return {t: TopicCount(t, n, a) for t, n, a in session.execute(stmt).all()}
+
+
+# ------------------------------------------------------------------------ articles
+
+
+def _article(row: Sequence[object]) -> ArticleRow:
+    return ArticleRow(
+        id=row[0],  # type: ignore[arg-type]
+        story_id=row[7],  # type: ignore[arg-type]
+        gist=row[8],  # type: ignore[arg-type]
+        ingested_at=row[9],  # type: ignore[arg-type]
+        source=_source(row, 0),
+    )
+
+
+def _articles_stmt() -> Select[tuple[object, ...]]:
+    return select(*_SOURCE_COLS, Article.story_id, Article.gist, Article.ingested_at)
+
+
+def latest_articles(session: Session, *, limit: int = 5) -> list[ArticleRow]:
+    """The newest articles by publication date, one per story (ix on articles.published)."""
+    stmt = _articles_stmt().order_by(Article.published.desc(), Article.id.desc())
+    out: list[ArticleRow] = []
+    seen: set[int] = set()
+    # a few extra rows so that several outlets carrying one story don't crowd the list
+    for row in session.execute(stmt.limit(limit * 3)).all():
+        article = _article(row)
+        if article.story_id in seen:
+            continue
+        seen.add(article.story_id)
+        out.append(article)
+        if len(out) == limit:
+            break
+    return out
+
+
+def changes_since(session: Session, since: dt.datetime, *, limit: int = 5) -> Changes:
+    """What entered the ledger after `since` (by ingest time, not publication date: a 2017
+    article indexed today is news to the reader of the brief)."""
+    art_filter = Article.ingested_at >= since  # ix_articles_ingested_at
+    article_count = session.scalar(select(func.count()).where(art_filter)) or 0
+    newest = session.execute(
+        _articles_stmt().where(art_filter).order_by(Article.ingested_at.desc()).limit(limit)
+    ).all()
+    pos_filter = Position.created_at >= since  # ix_positions_created_at
+    by_topic = session.execute(
+        select(Position.topic, func.count().label("n"))
+        .where(pos_filter)
+        .group_by(Position.topic)
+        .order_by(text("n DESC"), Position.topic)
+    ).all()
+    return Changes(
+        since=since,
+        articles=tuple(_article(r) for r in newest),
+        article_count=article_count,
+        positions_by_topic=tuple((t, n) for t, n in by_topic),
+        position_count=sum(n for _t, n in by_topic),
+    )
+
+
+def article_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+# ------------------------------------------------------------------------ full-text search
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_terms(query: str, *, max_terms: int = 12) -> list[str]:
+    """The words of a user's query, with every FTS operator and quote stripped away."""
+    return [w.lower() for w in _WORD.findall(query)][:max_terms]
+
+
+def _fts5_query(terms: list[str], *, any_term: bool) -> str:
+    # Each word quoted: user text can never be read as FTS5 syntax (NEAR, column:, -, *).
+    quoted = ['"' + t.replace('"', "") + '"' for t in terms]
+    return (" OR " if any_term else " ").join(quoted)
+
+
+def search(
+    session: Session, query: str, *, limit: int = 10
+) -> tuple[list[SearchHit], list[SearchHit]]:
+    """Articles and positions matching every word (or, failing that, any word), best first.
+
+    SQLite ranks with FTS5's bm25 and cuts snippets with snippet(); PostgreSQL ranks with
+    ts_rank over the generated `search` column and cuts with ts_headline.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return [], []
+    dialect = session.get_bind().dialect.name
+    run = _search_sqlite if dialect == "sqlite" else _search_postgres
+    articles, positions = run(session, terms, limit, any_term=False)
+    if not articles and not positions and len(terms) > 1:
+        articles, positions = run(session, terms, limit, any_term=True)
+    return articles, positions
+
+
+_SQLITE_ARTICLES = text(
+    "SELECT f.rowid, bm25(articles_fts, 4.0, 1.0) AS rank, "
+    "snippet(articles_fts, -1, :hs, :he, '…', 16) "
+    "FROM articles_fts AS f WHERE articles_fts MATCH :q ORDER BY rank LIMIT :limit"
+)
+_SQLITE_POSITIONS = text(
+    "SELECT f.rowid, bm25(positions_fts, 2.0, 1.0, 3.0, 1.0, 1.0) AS rank, "
+    "snippet(positions_fts, 0, :hs, :he, '…', 24) "
+    "FROM positions_fts AS f WHERE positions_fts MATCH :q ORDER BY rank LIMIT :limit"
+)
+
+
+def _search_sqlite(
+    session: Session, terms: list[str], limit: int, *, any_term: bool
+) -> tuple[list[SearchHit], list[SearchHit]]:
+    params = {"q": _fts5_query(terms, any_term=any_term), "hs": HIT_START, "he": HIT_END}
+    art_hits = session.execute(_SQLITE_ARTICLES, {**params, "limit": limit}).all()
+    pos_hits = session.execute(_SQLITE_POSITIONS, {**params, "limit": limit}).all()
+    return (
+        _article_hits(session, [(r[0], float(r[1]), r[2]) for r in art_hits]),
+        _position_hits(session, [(r[0], float(r[1]), r[2]) for r in pos_hits]),
+    )
+
+
+def _search_postgres(
+    session: Session, terms: list[str], limit: int, *, any_term: bool
+) -> tuple[list[SearchHit], list[SearchHit]]:
+    tsquery = (" | " if any_term else " & ").join(terms)
+    opts = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxFragments=1, MaxWords=30, MinWords=8"
+    found: list[list[tuple[int, float, str]]] = []
+    for table, doc in (("articles", "text"), ("positions", "evidence")):
+        rows = session.execute(
+            text(
+                f"SELECT id, -ts_rank(search, q) AS rank, "  # negated: lower is better
+                f"ts_headline('english', {doc}, q, :opts) "
+                f"FROM {table}, to_tsquery('english', :tsq) AS q "
+                f"WHERE search @@ q ORDER BY rank LIMIT :limit"
+            ),
+            {"tsq": tsquery, "opts": opts, "limit": limit},
+        ).all()
+        found.append([(r[0], float(r[1]), r[2]) for r in rows])
+    return _article_hits(session, found[0]), _position_hits(session, found[1])
+
+
+def _article_hits(session: Session, hits: list[tuple[int, float, str]]) -> list[SearchHit]:
+    if not hits:
+        return []
+    rows = session.execute(_articles_stmt().where(Article.id.in_([h[0] for h in hits]))).all()
+    by_id = {r[0]: _article(r) for r in rows}
+    return [
+        SearchHit("article", i, rank, snippet, by_id[i].source)
+        for i, rank, snippet in hits
+        if i in by_id
+    ]
+
+
+def _position_hits(session: Session, hits: list[tuple[int, float, str]]) -> list[SearchHit]:
+    if not hits:
+        return []
+    rows = session.execute(_positions_stmt().where(Position.id.in_([h[0] for h in hits]))).all()
+    by_id = {r[0]: _position(r) for r in rows}
+    out = []
+    for i, rank, snippet in hits:
+        if i not in by_id:
+            continue
+        p = by_id[i]
+        out.append(SearchHit("position", i, rank, snippet, p.source, p.actor, p.speaker, p.topic))
+    return out

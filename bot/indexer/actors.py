@@ -99,8 +99,10 @@ class ActorDirectory:
         if key in self.people:
             return self.people[key]
         words = key.split()
-        if words and words[-1] in self.surnames:
-            return self.surnames[words[-1]]
+        # a surname alone ("Asif said") may stand for the one official of that name; a
+        # different full name ("Masood Khan") is somebody else
+        if len(words) == 1 and words[0] in self.surnames:
+            return self.surnames[words[0]]
         return None
 
     def body(self, mention: str) -> Body | None:

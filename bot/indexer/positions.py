@@ -174,6 +174,26 @@ DENIAL_ANAPHOR = re.compile(
     r"nonsense|untrue|false|unfounded)\b",
     re.I,
 )
+LISTENER_VERBS = frozenset(["tell", "inform", "brief", "assure", "remind", "warn", "urge", "ask"])
+SETTINGS = frozenset(
+    [
+        "statement",
+        "interview",
+        "speech",
+        "briefing",
+        "conference",
+        "tweet",
+        "post",
+        "letter",
+        "meeting",
+        "session",
+        "address",
+        "call",
+        "talk",
+        "remarks",
+        "hearing",
+    ]
+)
 LABEL = re.compile(r"^\s*([A-Z][\w.’'´ -]{0,60}?):\s+(?=\S)")
 OPEN_QUOTES = '“‘"'
 PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "body", "we": "group"}
@@ -185,6 +205,7 @@ class Speaker:
     name: str | None = None
     office: str | None = None
     kind: str = "person"  # person | body | state | group
+    guessed: bool = False  # the state is the article's default, not stated in the text
 
     def display(self) -> str:
         return self.name or self.actor
@@ -211,6 +232,7 @@ class _Context:
     last_group: Speaker | None = None
     last_body: Speaker | None = None
     last_any: Speaker | None = None
+    last_mentioned: Speaker | None = None  # last known person named, speaking or not
     last_unit_paragraph: int = -10
     seen_names: dict[str, str] = field(default_factory=dict)  # canonical → as written
 
@@ -253,8 +275,10 @@ def extract_positions(
                 interview_speaker = label_speaker
                 ctx.remember(label_speaker)
 
-        for action in _actions(unit, text, ctx, tagger):
+        action_spans: list[tuple[int, int]] = []
+        for action, span in _actions(unit, text, ctx, tagger):
             out.append(action)
+            action_spans.append(span)
 
         found = _attribute(unit, text, ctx, units[i + 1] if i + 1 < len(units) else None)
         if found is None and interview_speaker is not None and unit.label is not None:
@@ -267,22 +291,30 @@ def extract_positions(
                 found = (carry, _content_tokens(unit, set()), "quote")
         if found is None:
             prev_unattributed = unit if not _mostly_quoted(unit, text) else None
+            _note_mentions(unit, ctx)
             continue
         prev_unattributed = None
         speaker, content, kind = found
         ctx.remember(speaker)
         ctx.last_unit_paragraph = unit.paragraph
+        _note_mentions(unit, ctx)
 
         evidence = _evidence(text, unit)
-        content_text = " ".join(t.text for t in content) if content else evidence
+        content_text = _text_of(content) if content else evidence
         topics = tagger.tags(content_text, actor=speaker.actor)
         if not topics and not unit.label:
             # nothing in the quote itself: what the attribution says it responds to
-            # ("…,” the FO said while reacting to the suspension of aid)
-            topics = tagger.tags(evidence, actor=speaker.actor)
-        if not topics and unit.label is not None and not answer_started:
-            if DENIAL_ANAPHOR.search(evidence):
-                topics = list(question_topics)
+            # ("…,” the FO said while reacting to the suspension of aid) — but not another
+            # actor's act reported beside it ("…, after the US suspended aid")
+            topics = tagger.tags(_without(text, unit, action_spans), actor=speaker.actor)
+        if (
+            not topics
+            and unit.label is not None
+            and not answer_started
+            and DENIAL_ANAPHOR.search(evidence)
+        ):
+            # "It is an absurd suggestion": a denial answers the question's topics
+            topics = list(question_topics)
         answer_started = answer_started or unit.label is not None
         quoted = _quoted_spans(text, unit)
         for topic in topics:
@@ -480,7 +512,8 @@ def _attribute(
                     speaker is not None and not _is_outlet(pobj)
                 ):
                     attribution = {t.i for t in tok.subtree} | {tok.nbor().i}
-                    candidates.append((50, speaker, attribution, tok))
+                    # lowest rank: a reporting verb in the same unit names the speaker better
+                    candidates.append((-1, speaker, attribution, tok))
     # colon-introduced quote: "… Trump's tweet: "…""
     if not candidates and quotes:
         intro = text[unit.start : quotes[0][0]]
@@ -510,9 +543,10 @@ def _attribute(
     # reports in the unit is content ("Pompeo said … but added …").
     # Reporting verbs outrank stance verbs nested in what they report: in "Wells
     # acknowledged that … the US will not allow …" the stance is Wells's.
-    reports = [c for c in candidates if c[3].lemma_.lower() in REPORTING or c[0] >= 50]
+    reports = [c for c in candidates if c[3].lemma_.lower() in REPORTING or c[0] < 0]
     candidates.sort(key=lambda c: (-c[0], c[3].i))
-    reports.sort(key=lambda c: (-c[0], c[3].i))
+    # a speaker whose state is stated outranks one whose state is only guessed
+    reports.sort(key=lambda c: (c[1].guessed, -c[0], c[3].i))
     _depth0, speaker, _attr, _verb = (reports or candidates)[0]
     mine = [c for c in candidates if c[1] == speaker]
     attribution = set().union(*(c[2] for c in candidates))
@@ -523,13 +557,13 @@ def _attribute(
     else:
         content_ids = set()
         for depth, _s, attr, verb in mine:
-            if depth >= 50:  # "according to X": the rest of the unit is content
+            if depth < 0:  # "according to X": the rest of the unit is content
                 content_ids |= {t.i for t in tokens if t.i not in attr}
             else:
                 content_ids |= _clause_ids(verb, with_objects=True)
         content_ids |= {t.i for t in tokens if _in_quote(t, quotes)}
     content = [t for t in tokens if t.i in content_ids and t.i not in attribution]
-    if mine[0][0] >= 50 and _statistic(content):
+    if mine[0][0] < 0 and _statistic(content):
         return None
     kind: Kind = "quote" if quotes and _content_quoted(content, quotes) else "reported"
     return speaker, content, kind
@@ -541,9 +575,11 @@ def _clause_ids(verb: Token, *, with_objects: bool) -> set[int]:
     deps = {"ccomp", "xcomp", "parataxis"}
     if with_objects:
         deps |= {"dobj", "prep", "acomp", "attr", "oprd"}
+        if verb.lemma_.lower() in LISTENER_VERBS:
+            deps.discard("dobj")  # "told the delegation that …": the delegation only listened
     ids: set[int] = set()
     for child in verb.children:
-        if child.dep_ in deps and not (child.dep_ == "prep" and _place_or_time(child)):
+        if child.dep_ in deps and not (child.dep_ == "prep" and _setting(child)):
             ids |= {t.i for t in child.subtree}
     # a stance verb's own clause (e.g. "Pakistan is concerned about …") includes the verb
     if verb.lemma_.lower() in STANCE or verb.pos_ == "ADJ":
@@ -553,10 +589,15 @@ def _clause_ids(verb: Token, *, with_objects: bool) -> set[int]:
     return ids
 
 
-def _place_or_time(prep: Token) -> bool:
-    """ "… told reporters in New Delhi", "… said on Wednesday": where and when, not what."""
+def _setting(prep: Token) -> bool:
+    """Where, when and how something was said ("… told reporters in New Delhi", "… said
+    on Wednesday in a statement"), as opposed to what was said."""
     pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
-    return pobj is not None and pobj.ent_type_ in ("GPE", "LOC", "FAC", "DATE", "TIME")
+    if pobj is None:
+        return False
+    return pobj.ent_type_ in ("GPE", "LOC", "FAC", "DATE", "TIME") or (
+        pobj.lemma_.lower() in SETTINGS
+    )
 
 
 def _statistic(content: list[Token]) -> bool:
@@ -617,11 +658,12 @@ def _subject(verb: Token) -> Token | None:
             return child
     # conjoined verbs share the subject: "Tillerson flew … and expressed concern …"
     if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
-        if verb.dep_ == "advcl" and not any(
-            c.dep_ == "mark" or c.lower_ == "insisting" for c in verb.children
+        if (
+            verb.dep_ == "advcl"
+            and not any(c.dep_ == "mark" for c in verb.children)
+            and verb.tag_ != "VBG"
         ):
-            if verb.tag_ != "VBG":
-                return None
+            return None
         return _subject(verb.head)
     if verb.dep_ == "acomp" or (verb.pos_ == "ADJ" and verb.head.i != verb.i):
         return _subject(verb.head)
@@ -656,7 +698,7 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
     if lower in PRONOUNS and tok.pos_ == "PRON":
         role = PRONOUNS[lower]
         if role == "person":
-            return ctx.last_person
+            return ctx.last_person or ctx.last_mentioned
         if role == "body":
             return ctx.last_body or ctx.last_any
         if lower == "we":
@@ -664,10 +706,18 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         return ctx.last_group or ctx.last_body or ctx.last_person
     mention = _span_of(tok)
     full = tok.doc[tok.left_edge.i : tok.right_edge.i + 1].text if tok.n_lefts else mention
+    appos = next((c for c in tok.children if c.dep_ == "appos"), None)
+    if appos is not None and appos.ent_type_ == "PERSON" and tok.ent_type_ != "PERSON":
+        # "Pakistan's ambassador to Washington, Masood Khan, said …"
+        named = _unknown_person(appos, full, ctx)
+        if named is not None:
+            return named
     # a named person, with or without titles
     person_ent = tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and tok.ent_type_ != "GPE")
     if person_ent:
         found = _resolve_name(mention, ctx)
+        if found is None and tok.ent_type_ == "PERSON":
+            found = _unknown_person(tok, full, ctx)
         if found is not None:
             return found
     body = ctx.directory.body(full) or ctx.directory.body(mention)
@@ -681,7 +731,7 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         if TITLE_WORDS.search(full) and nationality is None and ctx.last_person is not None:
             # "the foreign minister", "the Ambassador": the last person with that title
             return _title_coreference(full, ctx)
-        return Speaker(nationality or ctx.default_actor, None, None, "group")
+        return Speaker(nationality or ctx.default_actor, None, None, "group", nationality is None)
     if TITLE_WORDS.search(mention):
         nationality = ctx.directory.nationality(full)
         if nationality is None:
@@ -689,9 +739,38 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         # an unnamed national official ("a US diplomat")
         return Speaker(nationality, None, None, "group")
     if person_ent:
-        nationality = ctx.directory.nationality(full)
-        if nationality is not None:
-            return Speaker(nationality, mention, None, "person")
+        return _unknown_person(tok, full, ctx)
+    return None
+
+
+def _unknown_person(tok: Token, phrase: str, ctx: _Context) -> Speaker | None:
+    """A person not in actors.yaml: named as written, placed by the body or nationality in
+    their title ("Foreign Office spokesperson Mumtaz Zahra Baloch")."""
+    known = _resolve_name(_span_of(tok), ctx)
+    if known is not None:
+        return known
+    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+    name = ent.text if ent is not None and ent.label_ == "PERSON" else _span_of(tok)
+    context = (
+        phrase
+        + " "
+        + " ".join(
+            c.doc[c.left_edge.i : c.right_edge.i + 1].text
+            for c in tok.children
+            if c.dep_ == "appos"
+        )
+    )
+    body = ctx.directory.body(context)
+    title = TITLE_WORDS.search(context)
+    office = None
+    if title is not None:
+        words = context[: title.end()].split()
+        office = " ".join(w for w in words if w not in name.split())[-80:] or None
+    if body is not None:
+        return Speaker(body.actor, _clean_name(name), office, "person")
+    nationality = ctx.directory.nationality(context)
+    if nationality is not None:
+        return Speaker(nationality, _clean_name(name), office, "person")
     return None
 
 
@@ -750,8 +829,54 @@ def _default_actor(text: str, directory: ActorDirectory) -> str:
 # ---------------------------------------------------------------- actions
 
 
-def _actions(unit: Unit, text: str, ctx: _Context, tagger: Tagger) -> Iterator[ExtractedPosition]:
-    """Official acts that express a stance: aid suspended or withheld, a directive issued."""
+def _note_mentions(unit: Unit, ctx: _Context) -> None:
+    """Remember the last known person the unit names, for a later "he said"."""
+    for sent in unit.sents:
+        for ent in sent.ents:
+            if ent.label_ == "PERSON":
+                found = _resolve_name(ent.text, ctx)
+                if found is not None:
+                    ctx.last_mentioned = found
+
+
+def _text_of(tokens: list[Token]) -> str:
+    """Tokens back to the article's own text: contiguous runs are sliced from the original
+    (keeping "$300" and "terrorists’ safe havens" intact); a gap of punctuation alone is
+    bridged, a gap of words (the attribution) becomes a space."""
+    if not tokens:
+        return ""
+    ordered = sorted(tokens, key=lambda t: t.i)
+    doc = ordered[0].doc
+    runs: list[tuple[int, int]] = []
+    start = prev = ordered[0].i
+    for tok in ordered[1:]:
+        gap = doc[prev + 1 : tok.i]
+        if tok.i == prev + 1 or all(t.is_punct or t.is_space for t in gap):
+            prev = tok.i
+            continue
+        runs.append((start, prev))
+        start = prev = tok.i
+    runs.append((start, prev))
+    return " ".join(doc[a : b + 1].text for a, b in runs).strip()
+
+
+def _without(text: str, unit: Unit, spans: list[tuple[int, int]]) -> str:
+    """The unit's text with the given character spans blanked out."""
+    chars = list(text[unit.start : unit.end])
+    for start, end in spans:
+        for k in range(max(start, unit.start), min(end, unit.end)):
+            chars[k - unit.start] = " "
+    return "".join(chars)
+
+
+def _actions(
+    unit: Unit, text: str, ctx: _Context, tagger: Tagger
+) -> Iterator[tuple[ExtractedPosition, tuple[int, int]]]:
+    """Official acts that express a stance: aid suspended or withheld, a directive issued.
+
+    Yields each position with the character span of its clause, so the clause is not
+    also read as part of someone's statement.
+    """
     quotes = _quoted_spans(text, unit)
     for sent in unit.sents:
         for tok in sent:
@@ -792,16 +917,19 @@ def _actions(unit: Unit, text: str, ctx: _Context, tagger: Tagger) -> Iterator[E
             if speaker is None:
                 continue
             evidence = sent.text.strip()
-            topics = tagger.tags(clause.text)
-            for topic in topics:
-                yield ExtractedPosition(
-                    actor=speaker.actor,
-                    speaker=speaker.name,
-                    speaker_office=speaker.office,
-                    topic=topic,
-                    claim=_claim(clause.text),
-                    evidence=evidence,
-                    kind="action",
+            span = (clause.start_char, clause.end_char)
+            for topic in tagger.tags(clause.text):
+                yield (
+                    ExtractedPosition(
+                        actor=speaker.actor,
+                        speaker=speaker.name,
+                        speaker_office=speaker.office,
+                        topic=topic,
+                        claim=_claim(clause.text),
+                        evidence=evidence,
+                        kind="action",
+                    ),
+                    span,
                 )
 
 

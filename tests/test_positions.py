@@ -1,0 +1,270 @@
+"""Position extraction, one phenomenon per row, on invented sentences.
+
+Each case is a short text and the positions it must (and must not) yield, as
+(actor, speaker, topic, kind) — speaker None for unnamed officials, kind None when any
+kind is acceptable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.indexer.actors import load_directory
+from bot.indexer.nlp import load
+from bot.indexer.positions import extract_positions
+from bot.indexer.tagging import build_tagger
+from bot.settings import Settings
+from bot.topics import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Expect = tuple[str, str | None, str, str | None]
+
+CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
+    (
+        "curly quote with attribution tail",
+        "“We will never allow our soil to host safe havens,” Khawaja Asif said on Monday.",
+        [("Pakistan", "Khawaja Asif", "safe-havens", "quote")],
+        [],
+    ),
+    (
+        "straight quote, inverted verb",
+        '"The Haqqani network must be confronted," said Mike Pompeo.',
+        [("United States", "Mike Pompeo", "haqqani-network", "quote")],
+        [],
+    ),
+    (
+        "colon-introduced quote",
+        'Donald Trump wrote on social media: "They have given us nothing but lies and deceit."',
+        [("United States", "Donald Trump", "trust", "quote")],
+        [],
+    ),
+    (
+        "reported speech with that-clause",
+        "Alice Wells stressed that the suspension of security assistance was not permanent.",
+        [("United States", "Alice Wells", "security-aid", "reported")],
+        [],
+    ),
+    (
+        "reported speech, other reporting verbs",
+        "Shah Mehmood Qureshi insisted that refugees must return home before the winter.",
+        [("Pakistan", "Shah Mehmood Qureshi", "afghan-refugees", "reported")],
+        [],
+    ),
+    (
+        "surname only after a full mention",
+        "Antony Blinken arrived in Islamabad on Tuesday. Blinken urged Islamabad to act "
+        "against the Haqqani network.",
+        [("United States", "Antony Blinken", "haqqani-network", None)],
+        [],
+    ),
+    (
+        "pronoun points back to the last named speaker",
+        "Zalmay Khalilzad met the army chief in Rawalpindi. He said the peace talks in Doha "
+        "had reached a critical stage.",
+        [("United States", "Zalmay Khalilzad", "afghan-peace-process", None)],
+        [],
+    ),
+    (
+        "nationality cue on unnamed officials",
+        "Pakistani officials said the border fence would be finished by the end of the year.",
+        [("Pakistan", None, "border-management", "reported")],
+        [],
+    ),
+    (
+        "US officials, unnamed",
+        "US officials warned that the Coalition Support Fund would stay frozen.",
+        [("United States", None, "security-aid", "reported")],
+        [],
+    ),
+    (
+        "a body speaks for its state",
+        "The Foreign Office rejected the allegation that Pakistan supports the Taliban.",
+        [("Pakistan", "Foreign Office", "taliban-support", None)],
+        [],
+    ),
+    (
+        "the Pentagon as speaker",
+        "The Pentagon said the F-16 sustainment package would go ahead.",
+        [("United States", "Pentagon", "security-aid", "reported")],
+        [],
+    ),
+    (
+        "stance statement with possessive stance noun",
+        "Pakistan's stance is that the refugee camps are being used to plan attacks.",
+        [("Pakistan", None, "afghan-refugees", "reported")],
+        [],
+    ),
+    (
+        "official action: aid withheld",
+        "The United States has withheld $250 million in military aid to Pakistan.",
+        [("United States", None, "security-aid", "action")],
+        [],
+    ),
+    (
+        "official action: suspension inside someone else's statement",
+        "Pakistan's defence minister said the country would cope, after the Trump "
+        "administration suspended security aid.",
+        [("United States", "Trump administration", "security-aid", "action")],
+        [("Pakistan", "security-aid")],
+    ),
+    (
+        "quote spanning sentences with tail at the end",
+        "“We have done our part. We have lost thousands of lives fighting terrorism. Now it is "
+        "time for others to do more,” Imran Khan said.",
+        [("Pakistan", "Imran Khan", "counterterrorism", "quote")],
+        [],
+    ),
+    (
+        "unclosed quote does not swallow the article",
+        "“The relationship has hit a low point, Khawaja Asif said in a speech.\n"
+        "Separately, the weather in Lahore was pleasant on Sunday.\n"
+        "Antony Blinken said the United States values its alliance with Pakistan.",
+        [("United States", "Antony Blinken", "alliance", None)],
+        [],
+    ),
+    (
+        "unattributed quote paragraph continues the previous speaker",
+        "Mike Pompeo said the reset would take time.\n"
+        "“We need Pakistan to help bring the Taliban into reconciliation talks.”",
+        [("United States", "Mike Pompeo", "afghan-peace-process", "quote")],
+        [],
+    ),
+    (
+        "interview answer under a speaker label",
+        "Q: Does Pakistan shelter the Haqqani network?\n"
+        "Aizaz Ahmad Chaudhry: That is an absurd suggestion which needs no comment.",
+        [("Pakistan", "Aizaz Ahmad Chaudhry", "haqqani-network", None)],
+        [],
+    ),
+    (
+        "narration is not a position",
+        "The delegation flew to Kabul after lunch and visited a school near the border.",
+        [],
+        [("Pakistan", "border-management"), ("United States", "border-management")],
+    ),
+    (
+        "a bare statistic attributed with according to is not a stance",
+        "There are two million refugees in the country, according to the United Nations.",
+        [],
+        [("United Nations", "afghan-refugees")],
+    ),
+    (
+        "place in the attribution tail does not add a topic",
+        "“We are worried about the stability of Pakistan,” Rex Tillerson told reporters in "
+        "New Delhi.",
+        [("United States", "Rex Tillerson", "pakistan-stability", "quote")],
+        [("United States", "india")],
+    ),
+    (
+        "one sentence, several topics",
+        "James Mattis said the Haqqani network still enjoys safe havens across the border.",
+        [
+            ("United States", "James Mattis", "haqqani-network", None),
+            ("United States", "James Mattis", "safe-havens", None),
+        ],
+        [],
+    ),
+    (
+        "China's foreign ministry speaks for China on the China topic",
+        "The Chinese foreign ministry said it would deepen cooperation with Islamabad.",
+        [("China", "China foreign ministry", "china", None)],
+        [],
+    ),
+    (
+        "an official not in the gazetteer keeps their name; the body places them",
+        "Foreign Office spokesperson Nadia Rahim said Pakistan would not let its soil be used "
+        "against any neighbour.",
+        [("Pakistan", "Nadia Rahim", "safe-havens", "reported")],
+        [],
+    ),
+    (
+        "a different first name is a different person, whatever the surname",
+        "Pakistan's ambassador to Washington, Tariq Khan, said trade between the two "
+        "countries could double.",
+        [("Pakistan", "Tariq Khan", "economy-trade", "reported")],
+        [("Pakistan", "alliance")],
+    ),
+    (
+        "a named body is not a person",
+        "The State Department said in a statement that it remained worried about militant "
+        "sanctuaries.",
+        [("United States", "State Department", "safe-havens", "reported")],
+        [],
+    ),
+    (
+        "according to a body beats an official whose side is only guessed",
+        "According to a statement issued by the ISPR, the army chief told the visiting US "
+        "delegation that the country had done more than anyone to fight terrorism.",
+        [("Pakistan", "ISPR", "counterterrorism", None)],
+        [("United States", "counterterrorism")],
+    ),
+    (
+        "denial verb",
+        "Pakistani leaders denied providing sanctuaries to insurgents.",
+        [("Pakistan", None, "safe-havens", None)],
+        [],
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    settings = Settings()
+    nlp = load(settings.spacy_model)
+    directory = load_directory(settings.actors_path)
+    tagger = build_tagger(load_taxonomy(settings.topics_path))
+
+    def run(text: str):
+        return extract_positions(nlp(text), directory=directory, tagger=tagger)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected", "forbidden"), CASES, ids=[c[0] for c in CASES]
+)
+def test_extraction(extractor, name, text, expected, forbidden):
+    found = extractor(text)
+    got = {(p.actor, p.speaker, p.topic, p.kind) for p in found}
+    for actor, speaker, topic, kind in expected:
+        matches = [
+            g
+            for g in got
+            if g[0] == actor
+            and g[1] == speaker
+            and g[2] == topic
+            and (kind is None or g[3] == kind)
+        ]
+        assert matches, (
+            f"{name}: expected {(actor, speaker, topic, kind)} in {sorted(got, key=str)}"
+        )
+    for actor, topic in forbidden:
+        assert not [g for g in got if g[0] == actor and g[2] == topic], (
+            f"{name}: did not expect {(actor, topic)} in {sorted(got, key=str)}"
+        )
+    for p in found:
+        assert p.evidence in text, "evidence must be verbatim"
+        assert len(p.claim.split()) <= 21
+        assert "$ " not in p.claim and "  " not in p.claim, "claims keep the text's spacing"
+
+
+def test_office_is_the_one_held_that_year(extractor):
+    settings = Settings()
+    directory = load_directory(settings.actors_path)
+    asif = directory.person("Khawaja Asif")
+    assert asif is not None
+    assert asif.office_in(2017) in ("Defence Minister", "Foreign Minister")
+    assert asif.office_in(2023) == "Defence Minister"
+    assert directory.person("Tillerson").name == "Rex Tillerson"  # surname only
+    assert directory.nationality("senior Pakistani officials") == "Pakistan"
+    assert directory.nationality("U.S. diplomats") == "United States"
+
+
+def test_evidence_is_verbatim_in_seed_articles(extractor):
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for p in extractor(text):
+            assert p.evidence in text

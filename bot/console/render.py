@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.core.reply import Buttons, Context, Divider, Header, Quote, Reply, Section
+from bot.core.reply import Buttons, Context, Divider, Header, Quote, Reply, Section, quoted
 
 WIDTH = 100
 
@@ -33,7 +33,7 @@ def render(reply: Reply) -> str:
             )
             lines += _wrap(text)
         elif isinstance(block, Quote):
-            lines += _wrap(f"“{block.text}”", "    ")
+            lines += _wrap(quoted(block.text), "    ")
             tail = ", ".join(x for x in (block.date, block.source_label) if x)
             lines += _wrap(f"— {block.attribution}" + (f", {tail}" if tail else ""), "      ")
             if block.link:

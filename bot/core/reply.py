@@ -112,6 +112,11 @@ class Reply:
         return "\n".join(lines)
 
 
+def quoted(text: str) -> str:
+    """Text in quotation marks, unless the evidence already opens with its own."""
+    return text if text[:1] in "“\"‘'«" else f"“{text}”"
+
+
 def message(text: str, *, tags: frozenset[str] = frozenset(), ephemeral: bool = True) -> Reply:
     """A reply that is just a sentence: errors, hints, refusals."""
     return Reply((Section.plain(text),), ephemeral=ephemeral, summary=text[:200], tags=tags)

@@ -1,0 +1,71 @@
+"""The chat commands of `python -m bot`: serve (Slack), console, ask.
+
+Kept apart from bot/cli.py so that indexing never imports a chat SDK; `register` adds these
+commands to the main Typer app.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings, get_settings
+
+
+def _services(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.core.services import Services
+
+    return Services.build(settings)
+
+
+def serve_forever(settings: Settings) -> None:
+    """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT at /slack/events."""
+    from bot.slack.app import build_app
+    from bot.slack.server import serve as run
+
+    if settings.slack_bot_token is None:
+        typer.echo("error: SLACK_BOT_TOKEN is not set", err=True)
+        raise typer.Exit(2)
+    if settings.slack_app_token is None and settings.slack_signing_secret is None:
+        typer.echo("error: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run(settings, build_app(settings, _services(settings), verify_token=True))
+
+
+def console_forever(settings: Settings) -> None:
+    from bot.console.repl import repl
+
+    repl(_services(settings))
+
+
+def serve() -> None:
+    """Answer Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT."""
+    serve_forever(get_settings())
+
+
+def console() -> None:
+    """The same commands in this terminal, over the local database."""
+    console_forever(get_settings())
+
+
+def ask(
+    line: Annotated[str, typer.Argument(help='A command, e.g. "/position haqqani".')],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the Block Kit JSON Slack would receive.")
+    ] = False,
+) -> None:
+    """Print one reply and exit."""
+    from bot.console.repl import ask as run
+
+    out = run(_services(get_settings()), line, as_json=as_json)
+    sys.stdout.write(out + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("console")(console)
+    app.command("ask")(ask)

@@ -1,0 +1,100 @@
+"""Running the Slack app: Socket Mode when an app-level token is set, else HTTP.
+
+HTTP mode is a threading WSGI server (standard library) in front of Bolt's WSGI adapter:
+each request gets its own thread, so one slow client cannot hold up Slack's 3-second ack
+for everybody else. `/health` answers 200 for load balancers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+
+def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Iterable[bytes]]:
+    bolt = SlackRequestHandler(app, path=path)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == "/health":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        return bolt(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """Bolt over HTTP on host:port; `port=0` picks a free one (tests)."""
+
+    def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000) -> None:
+        self.server = make_server(
+            host,
+            port,
+            wsgi_app(app),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = self.server.server_address[0]
+        return f"http://{host}:{self.port}{EVENTS_PATH}"
+
+    def start(self) -> HttpServer:
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+
+def serve(settings: Settings, app: App) -> None:
+    """Block serving Slack until interrupted."""
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Slack: Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        return
+    server = HttpServer(app, port=settings.port)
+    log.info("Slack: HTTP mode on port %s, path %s", server.port, EVENTS_PATH)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()

@@ -722,6 +722,15 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
             return found
     body = ctx.directory.body(full) or ctx.directory.body(mention)
     if body is not None:
+        named = _name_beside_body(tok, body.name, body.variants)
+        if named:
+            # "Foreign Office spokesperson Nadia Rahim": a person, even if NER missed it
+            office = (
+                f"{body.name} {TITLE_WORDS.search(full).group(1)}"
+                if TITLE_WORDS.search(full)
+                else body.name
+            )
+            return Speaker(body.actor, named, office, "person")
         return Speaker(body.actor, body.name, None, "body")
     state = ctx.directory.state(mention) or ctx.directory.state(full)
     if state is not None and allow_state and tok.ent_type_ in ("GPE", "NORP", "ORG", ""):
@@ -740,6 +749,23 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         return Speaker(nationality, None, None, "group")
     if person_ent:
         return _unknown_person(tok, full, ctx)
+    return None
+
+
+def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:
+    """Proper nouns in a subject beyond the body's own name and title words: a person's
+    name ("Nadia Rahim" in "Foreign Office spokesperson Nadia Rahim")."""
+    body_words = {w.casefold() for form in (name, *variants) for w in form.split()}
+    words = [
+        t
+        for t in tok.subtree
+        if t.pos_ == "PROPN"
+        and t.text.casefold() not in body_words
+        and not TITLE_WORDS.search(t.text)
+        and t.i <= tok.i
+    ]
+    if len(words) >= 2 and words[-1].i == tok.i:
+        return " ".join(t.text for t in words)
     return None
 
 

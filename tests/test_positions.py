@@ -7,6 +7,7 @@ kind is acceptable.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -256,8 +257,10 @@ def test_office_is_the_one_held_that_year(extractor):
     directory = load_directory(settings.actors_path)
     asif = directory.person("Khawaja Asif")
     assert asif is not None
-    assert asif.office_in(2017) in ("Defence Minister", "Foreign Minister")
-    assert asif.office_in(2023) == "Defence Minister"
+    assert asif.office_in(dt.date(2017, 5, 1)) == "Defence Minister"
+    assert asif.office_in(dt.date(2017, 10, 25)) == "Foreign Minister"
+    assert asif.office_in(dt.date(2023, 6, 1)) == "Defence Minister"
+    assert asif.office_in(dt.date(2019, 1, 1)) is None  # out of office: no title invented
     assert directory.person("Tillerson").name == "Rex Tillerson"  # surname only
     assert directory.nationality("senior Pakistani officials") == "Pakistan"
     assert directory.nationality("U.S. diplomats") == "United States"

@@ -19,8 +19,19 @@ import yaml
 @dataclass(frozen=True)
 class Office:
     title: str
-    start: int
-    end: int
+    start: dt.date
+    end: dt.date
+
+
+def _bound(value: object, *, end: bool) -> dt.date:
+    """"2017" or "2017-08" as the first (or last) day it covers."""
+    text = str(value)
+    year, _, month = text.partition("-")
+    y, m = int(year), int(month or (12 if end else 1))
+    if not end:
+        return dt.date(y, m, 1)
+    nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -30,15 +41,15 @@ class Person:
     variants: tuple[str, ...]
     offices: tuple[Office, ...]
 
-    def office_in(self, year: int | None) -> str | None:
+    def office_in(self, when: dt.date | None) -> str | None:
+        """The office held on that date (the latest held, when the date is unknown)."""
         if not self.offices:
             return None
-        if year is not None:
-            for office in self.offices:
-                if office.start <= year <= office.end:
-                    return office.title
-            return None
-        return self.offices[-1].title
+        if when is None:
+            return self.offices[-1].title
+        held = [o for o in self.offices if o.start <= when <= o.end]
+        # on a hand-over month both match: the newer office is the one being reported
+        return held[-1].title if held else None
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,7 @@ class ActorDirectory:
                 spec["actor"],
                 tuple(spec.get("variants", [])),
                 tuple(
-                    Office(o["title"], int(o["from"]), int(o["to"]))
+                    Office(o["title"], _bound(o["from"], end=False), _bound(o["to"], end=True))
                     for o in spec.get("offices", [])
                 ),
             )
@@ -154,6 +165,3 @@ def _strip_titles(mention: str) -> str:
 def load_directory(path: Path) -> ActorDirectory:
     return ActorDirectory(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
 
-
-def office_year(published: dt.date | None) -> int | None:
-    return published.year if published else None

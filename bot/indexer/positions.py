@@ -226,7 +226,7 @@ class Unit:
 @dataclass
 class _Context:
     directory: ActorDirectory
-    year: int | None
+    published: dt.date | None
     default_actor: str
     last_person: Speaker | None = None
     last_group: Speaker | None = None
@@ -254,9 +254,7 @@ def extract_positions(
     published: dt.date | None = None,
 ) -> list[ExtractedPosition]:
     text = doc.text
-    ctx = _Context(
-        directory, published.year if published else None, _default_actor(text, directory)
-    )
+    ctx = _Context(directory, published, _default_actor(text, directory))
     units = list(_units(doc))
     out: list[ExtractedPosition] = []
     question_topics: list[str] = []
@@ -281,10 +279,8 @@ def extract_positions(
             action_spans.append(span)
 
         found = _attribute(unit, text, ctx, units[i + 1] if i + 1 < len(units) else None)
-        if found is None and interview_speaker is not None and unit.label is not None:
-            found = (interview_speaker, _content_tokens(unit, set()), "quote")
         if found is None and interview_speaker is not None and _in_answer(units, i):
-            found = (interview_speaker, _content_tokens(unit, set()), "quote")
+            found = (interview_speaker, _answer_tokens(unit, text), "quote")
         if found is None and _mostly_quoted(unit, text) and prev_unattributed is None:
             carry = ctx.last_any if unit.paragraph - ctx.last_unit_paragraph <= 1 else None
             if carry is not None:
@@ -452,6 +448,16 @@ def _evidence(text: str, unit: Unit) -> str:
     if unit.label:
         ev = LABEL.sub("", ev, count=1).strip()
     return ev
+
+
+def _answer_tokens(unit: Unit, text: str) -> list[Token]:
+    """An interview answer's words, without its "Chaudhry:" label."""
+    tokens = [t for s in unit.sents for t in s]
+    if unit.label is None:
+        return tokens
+    match = LABEL.match(text[unit.start : unit.end])
+    cut = unit.start + (match.end() if match else 0)
+    return [t for t in tokens if t.idx >= cut]
 
 
 def _in_answer(units: list[Unit], i: int) -> bool:
@@ -808,7 +814,7 @@ def _resolve_name(mention: str, ctx: _Context) -> Speaker | None:
     if len(written.split()) >= 2:
         ctx.seen_names[person.name] = written
     name = ctx.seen_names.get(person.name, person.name)
-    return Speaker(person.actor, name, person.office_in(ctx.year), "person")
+    return Speaker(person.actor, name, person.office_in(ctx.published), "person")
 
 
 def _clean_name(mention: str) -> str:

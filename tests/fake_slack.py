@@ -1,0 +1,166 @@
+"""A local stand-in for the Slack Web API (and for response_urls) that records every call.
+
+In the manner of slack-bolt's own test suite: a small http.server on a thread, a real
+WebClient(base_url=...) pointed at it, and assertions on what it received. It can be told
+to answer one method with 429 + Retry-After once, or with an API error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # "chat.postMessage", or "response_url:<name>"
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float
+
+
+def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
+    text = raw.decode("utf-8")
+    if "json" in content_type:
+        return json.loads(text or "{}")
+    body: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if value[:1] in "[{":
+            try:
+                body[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        body[key] = value
+    return body
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._lock = threading.Condition()
+        self._rate_limited: dict[str, int] = {}
+        self._errors: dict[str, str] = {}
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                body = _parse(raw, self.headers.get("Content-Type", ""))
+                path = self.path.split("?", 1)[0]
+                if path.startswith("/api/"):
+                    method = path[len("/api/") :]
+                elif path.startswith("/response/"):
+                    method = "response_url:" + path[len("/response/") :]
+                else:
+                    method = path
+                status, headers, payload = fake._answer(method, body)
+                fake._record(Call(method, dict(self.headers.items()), body, time.monotonic()))
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                ctype = "text/plain" if isinstance(payload, bytes) else "application/json"
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # ------------------------------------------------------------------ control
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base}/response/{name}"
+
+    def rate_limit_once(self, method: str, retry_after: int = 1) -> None:
+        self._rate_limited[method] = retry_after
+
+    def fail(self, method: str, error: str) -> None:
+        self._errors[method] = error
+
+    # ------------------------------------------------------------------ inspection
+
+    def received(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                got = [c for c in self.calls if c.method == method]
+                if len(got) >= count:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = sorted({c.method for c in self.calls})
+                    raise AssertionError(
+                        f"{count}× {method} not received in {timeout}s; saw {seen}"
+                    )
+                self._lock.wait(left)
+
+    # ------------------------------------------------------------------ behaviour
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+            self._lock.notify_all()
+
+    def _answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        with self._lock:
+            retry_after = self._rate_limited.pop(method, None)
+            error = self._errors.get(method)
+        if retry_after is not None:
+            return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
+        if method.startswith("response_url:"):
+            return 200, {}, b"ok"
+        if error:
+            return 200, {}, {"ok": False, "error": error}
+        if method == "auth.test":
+            return (
+                200,
+                {},
+                {
+                    "ok": True,
+                    "url": "https://test.slack.com/",
+                    "team": "Test",
+                    "user": "briefing",
+                    "team_id": "T0TEST",
+                    "user_id": "UBOT",
+                    "bot_id": "BBOT",
+                },
+            )
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": ts}
+        return 200, {}, {"ok": True}

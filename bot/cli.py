@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -203,6 +204,21 @@ def seed() -> None:
     results = ensure_seeded(db, Indexer(db, settings), settings)
     new = sum(r.status == "new" for r in results)
     typer.echo(f"seeded {new} articles" if results else "seeds already indexed")
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="File (or directory) to write the copy to.")],
+) -> None:
+    """Copy the live SQLite database consistently (safe while the bot runs)."""
+    from storage.backup import BackupUnsupported
+    from storage.backup import backup as run_backup
+
+    try:
+        written = run_backup(_settings().database_url, dest)
+    except BackupUnsupported as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"backed up to {written}")
 
 
 @app.command()

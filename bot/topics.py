@@ -58,17 +58,29 @@ class Taxonomy:
         for candidate in _variants(key):
             if candidate in self._names:
                 return Resolution(self.topics[self._names[candidate]])
-        scored = process.extract(
-            key, list(self._names), scorer=fuzz.WRatio, processor=None, limit=20
-        )
-        ranked: list[Topic] = []
-        for name, score, _ in scored:
-            topic = self.topics[self._names[name]]
-            if topic not in ranked and score >= 60:
-                ranked.append(topic)
-        best = process.extractOne(key, list(self._names), scorer=fuzz.ratio, processor=None)
-        if best and best[1] >= 80 and len(key) >= 4:
+        # names short enough to be typed: ids and aliases, not the long labels, whose
+        # many words make every query look partly similar
+        short = [name for name in self._names if len(name) <= 30]
+        best = process.extractOne(key, short, scorer=fuzz.ratio, processor=None)
+        if best and best[1] >= 85 and len(key) >= 4:
             return Resolution(self.topics[self._names[best[0]]], exact=False)
+        # every word of one topic's alias in the query: "nuclear weapons", "aid cuts"
+        contained = {
+            self._names[name]
+            for name, score, _ in process.extract(
+                key, short, scorer=fuzz.token_set_ratio, processor=None, limit=None
+            )
+            if score == 100 and set(name.split()) <= set(key.split())
+        }
+        if len(contained) == 1:
+            return Resolution(self.topics[contained.pop()], exact=False)
+        ranked: list[Topic] = []
+        for name, score, _ in process.extract(
+            key, short, scorer=fuzz.WRatio, processor=None, limit=20
+        ):
+            topic = self.topics[self._names[name]]
+            if score >= 70 and topic not in ranked:
+                ranked.append(topic)
         return Resolution(None, tuple(ranked[:limit]), exact=False)
 
 

@@ -1,0 +1,201 @@
+"""Latency of the chat command handlers over a large synthetic ledger.
+
+Builds (or reuses) a SQLite ledger of ≥10,000 articles and ≥100,000 positions, then times
+`dispatch` for /position, /search and /brief — parse, queries and Reply building, which is
+everything a platform adapter waits on — and prints p50/p99 for each. The target is
+p99 ≤ 50 ms on SQLite.
+
+    .venv/bin/python bench/commands.py [--articles 10000] [--positions 100000] [--runs 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, insert, select
+
+from bot.core.commands import Ctx, dispatch
+from bot.core.invocation import parse
+from bot.core.services import Services
+from bot.settings import Settings
+from bot.slack.render import to_messages
+from bot.topics import load_taxonomy
+from storage.db import Database
+from storage.models import Article, Position, Story
+
+FILLER = " ".join(
+    (
+        "officials said the talks would continue next week while ministers met envoys in the",
+        "capital to discuss regional security cooperation border trade refugees reconstruction",
+        "funding military assistance counterterrorism operations diplomatic engagement pressure",
+        "statement conference briefing spokesman delegation visit agreement concerns progress",
+        "demands commitments sanctions leverage patience strategy review policy frontier",
+        "province districts tribal elders markets highway corridor electricity investment",
+    )
+).split(" ")
+ACTORS = (
+    ["United States"] * 7
+    + ["Pakistan"] * 7
+    + ["Afghanistan", "India", "China", "Taliban", "United Nations", "Russia"]
+)
+SPEAKERS = ["Spokesperson", "Minister", "Secretary", "Ambassador", "General", "Envoy"]
+
+
+def build(db: Database, n_articles: int, n_positions: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    taxonomy = load_taxonomy(Settings(_env_file=None).topics_path)  # type: ignore[call-arg]
+    topics = [t for t in taxonomy]
+    weights = [1 / (i + 1) for i in range(len(topics))]  # a few topics dominate, as in life
+    start = dt.date(2012, 1, 1)
+    per_article = max(1, n_positions // n_articles)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with db.session() as s:
+        s.execute(insert(Story), [{"created_at": now}] * n_articles)
+        story_ids = list(s.scalars(select(Story.id).order_by(Story.id)))
+    batch = 1000
+    for lo in range(0, n_articles, batch):
+        arts, poss = [], []
+        for i in range(lo, min(lo + batch, n_articles)):
+            topic = rng.choices(topics, weights)[0]
+            words = rng.choices(FILLER, k=160) + rng.choices(list(topic.aliases) or [topic.id], k=4)
+            rng.shuffle(words)
+            text = " ".join(words)
+            published = start + dt.timedelta(days=rng.randrange(0, 4700))
+            h = hashlib.sha256(f"{i}".encode()).hexdigest()
+            arts.append(
+                {
+                    "id": i + 1,
+                    "story_id": story_ids[i],
+                    "title": f"{topic.label.split(',')[0]}: report {i}",
+                    "source": rng.choice(["Dawn", "UPI", "Reuters", "Express Tribune"]),
+                    "url": f"https://news.example/{i}",
+                    "source_path": None,
+                    "origin": "url",
+                    "published": published,
+                    "date_precision": "day",
+                    "date_basis": "synthetic",
+                    "text": text,
+                    "summary": text[:400],
+                    "gist": text[:200],
+                    "word_count": len(words),
+                    "content_hash": h,
+                    "simhash": 0,
+                    "band0": i,
+                    "band1": i,
+                    "band2": i,
+                    "band3": i,
+                    "ingested_at": now - dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 60)),
+                }
+            )
+            for _ in range(per_article):
+                t = topic if rng.random() < 0.6 else rng.choices(topics, weights)[0]
+                actor = rng.choice(ACTORS)
+                evidence = " ".join(
+                    [*rng.choices(FILLER, k=25), t.aliases[0] if t.aliases else t.id]
+                )
+                poss.append(
+                    {
+                        "article_id": i + 1,
+                        "actor": actor,
+                        "speaker": f"{actor} {rng.choice(SPEAKERS)} {rng.randrange(40)}",
+                        "speaker_office": rng.choice(SPEAKERS),
+                        "topic": t.id,
+                        "claim": evidence[:120],
+                        "evidence": evidence,
+                        "kind": "quote",
+                        "published": published,
+                        "created_at": arts[-1]["ingested_at"],
+                    }
+                )
+        with db.session() as s:
+            s.execute(insert(Article), arts)
+            s.execute(insert(Position), poss)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--positions", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--db", type=Path, default=None, help="reuse/keep the ledger here")
+    args = ap.parse_args()
+    path = args.db or Path(tempfile.mkdtemp()) / "bench.db"
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")  # type: ignore[call-arg]
+    db = Database(settings.database_url)
+    with db.session() as s:
+        have = s.scalar(select(func.count()).select_from(Article)) or 0
+    if have < args.articles:
+        t0 = time.perf_counter()
+        build(db, args.articles, args.positions)
+        print(f"built ledger in {time.perf_counter() - t0:.1f}s: {path}")
+    with db.session() as s:
+        n_art = s.scalar(select(func.count()).select_from(Article))
+        n_pos = s.scalar(select(func.count()).select_from(Position))
+    print(f"ledger: {n_art:,} articles, {n_pos:,} positions (SQLite)")
+    services = Services.build(settings, db)
+    ctx = Ctx(services, user="bench")
+    rng = random.Random(1)
+    topic_words = [t.aliases[0] if t.aliases else t.id for t in services.taxonomy]
+    position_lines = [f"/position {w}" for w in topic_words]
+    position_lines += [f"/position {w} by:us" for w in topic_words]
+    position_lines += [f"/position {w} by:pakistan since:2016 until:2019" for w in topic_words]
+    position_lines += [f"/position {w} page:4" for w in topic_words[:5]]
+    search_lines = [
+        "/search " + " ".join(rng.sample(FILLER, rng.choice([1, 2, 3]))) for _ in range(60)
+    ] + [f"/search {w}" for w in topic_words]
+    brief_lines = ["/brief"] + [f"/brief {w}" for w in topic_words[:6]]
+
+    def runner(lines: list[str], render: bool = False) -> Callable[[], object]:
+        def one() -> object:
+            reply = dispatch(ctx, parse(rng.choice(lines), user="bench"))
+            assert "error" not in reply.tags, reply.text
+            return to_messages(reply) if render else reply
+
+        return one
+
+    for fn in (runner(position_lines), runner(search_lines), runner(brief_lines)):
+        timed(fn, 20)  # warm caches and the connection pool
+    print(f"{'handler':<22}{'runs':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for name, lines in (
+        ("/position", position_lines),
+        ("/search", search_lines),
+        ("/brief", brief_lines),
+    ):
+        for render in (False, True):
+            samples = timed(runner(lines, render), args.runs)
+            label = name + (" + Block Kit" if render else "")
+            print(
+                f"{label:<22}{len(samples):>6}{statistics.median(samples):>10.2f}"
+                f"{pct(samples, 99):>10.2f}{max(samples):>10.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
-"""Fixtures for the chat tests: a seeded ledger, the fake Slack Web API, a local article
-site, and a real Bolt app served over HTTP on a loopback port with signed requests.
+"""Fixtures for the chat tests: the fake Slack Web API, a local article site, and a real
+Bolt app served over HTTP on a loopback port with signed requests, over a private copy of
+the session's seeded ledger (`seeded_copy_url` from conftest).
 
 Import the fixtures into a test module with `from tests.slack_fixtures import *`.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import shutil
 import threading
 import time
 import urllib.error
@@ -17,7 +17,6 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +26,6 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.core.services import Services
 from bot.settings import ROOT, Settings
-from storage.db import Database
 from tests.fake_slack import FakeSlack
 
 SECRET = "test-signing-secret"
@@ -39,18 +37,17 @@ __all__ = [
     "SlackHarness",
     "article_site",
     "fake_slack",
-    "make_settings",
-    "seeded_db_file",
     "slack",
+    "slack_settings",
 ]
 
 
-def make_settings(
-    db_path: Path, api_url: str = "http://127.0.0.1:9/api/", **extra: Any
+def slack_settings(
+    database_url: str, api_url: str = "http://127.0.0.1:9/api/", **extra: Any
 ) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{db_path}",
+        database_url=database_url,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SECRET,
         slack_api_url=api_url,
@@ -61,23 +58,6 @@ def make_settings(
         seeds_dir=ROOT / "seeds",
         **extra,
     )
-
-
-@pytest.fixture(scope="session")
-def seeded_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed articles ingested once per session by the real indexer; tests get copies."""
-    from bot.indexer.pipeline import Indexer
-    from bot.runtime import ensure_seeded
-
-    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
-    settings = make_settings(path)
-    db = Database(settings.database_url)
-    results = ensure_seeded(db, Indexer(db, settings), settings)
-    assert sum(r.status == "new" for r in results) == 5, [r.reason for r in results]
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.dispose()
-    return path
 
 
 @pytest.fixture
@@ -259,9 +239,7 @@ def signed(secret: str, ts: str, body: str) -> str:
 
 
 @pytest.fixture
-def slack(seeded_db_file: Path, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[SlackHarness]:
-    db_path = tmp_path / "ledger.db"
-    shutil.copyfile(seeded_db_file, db_path)
-    harness = SlackHarness(make_settings(db_path, fake_slack.api_url), fake_slack)
+def slack(seeded_copy_url: str, fake_slack: FakeSlack) -> Iterator[SlackHarness]:
+    harness = SlackHarness(slack_settings(seeded_copy_url, fake_slack.api_url), fake_slack)
     yield harness
     harness.stop()

@@ -9,9 +9,9 @@ import time
 from typing import Any
 
 from storage.models import Article, Position, Story
-from tests.fake_slack import Call
+from tests.fake_slack import Call, FakeSlack
 from tests.slack_fixtures import *  # noqa: F403
-from tests.slack_fixtures import ArticleSite, SlackHarness, signed
+from tests.slack_fixtures import ArticleSite, SlackHarness, signed, slack_settings
 
 ARTICLE_PARAGRAPHS = [
     "Officials from both capitals met in a quiet hotel on the edge of the lake district on "
@@ -344,17 +344,10 @@ def test_large_answer_respects_block_kit_limits(slack: SlackHarness) -> None:
 
 
 def test_disallowed_channel_is_refused_politely(
-    seeded_db_file: Any, fake_slack: Any, tmp_path: Any
+    seeded_copy_url: str, fake_slack: FakeSlack
 ) -> None:
-    import shutil
-
-    from tests.slack_fixtures import make_settings
-
-    db = tmp_path / "l.db"
-    shutil.copyfile(seeded_db_file, db)
-    harness = SlackHarness(
-        make_settings(db, fake_slack.api_url, allowed_channels=["C999"]), fake_slack
-    )
+    settings = slack_settings(seeded_copy_url, fake_slack.api_url, allowed_channels=["C999"])
+    harness = SlackHarness(settings, fake_slack)
     try:
         resp = harness.command("/position", "haqqani", channel="C100")
         assert resp.status == 200 and "don't answer in this channel" in resp.body

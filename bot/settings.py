@@ -49,14 +49,27 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     port: int = 3000
 
+    # Discord
+    discord_application_id: str | None = None
+    discord_public_key: str | None = None  # hex Ed25519 key from the developer portal
+    discord_bot_token: SecretStr | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_guild_id: str | None = None  # register commands for one guild (instant) if set
+    discord_port: int = 3001
+
     # Who may do what (empty = everyone in the workspace)
     ingest_allowed_users: CsvList = []
     allowed_channels: CsvList = []
     admin_users: CsvList = []
 
     # Digests
-    digest_grace_minutes: int = 180
-    digest_post_when_quiet: bool = True
+    digest_grace_minutes: int = 180  # a run missed while down is posted on start if this recent
+    digest_post_when_quiet: bool = True  # a quiet day still gets "nothing new since …"
+    digest_default_timezone: str = "UTC"
+    digest_claim_lease_minutes: int = 15  # a claimed run not finished by then may be resumed
+
+    # Test-only: a fixed "now" (ISO 8601 with offset) so schedules can be tested across DST.
+    clock_override: str | None = None
 
     @field_validator(
         "fetch_allow_private_hosts",
@@ -70,6 +83,10 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def has_discord_credentials(self) -> bool:
+        return self.discord_public_key is not None and self.discord_application_id is not None
 
     @property
     def has_slack_credentials(self) -> bool:

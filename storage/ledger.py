@@ -181,8 +181,7 @@ def positions_for_export(
     if since:
         stmt = stmt.where(Position.published >= since)
     stmt = stmt.order_by(Position.published.desc(), Position.id)
-    for pos, art in session.execute(stmt):
-        yield pos, art
+    yield from session.execute(stmt).tuples()
 
 
 def articles_for_export(session: Session) -> Iterable[Article]:

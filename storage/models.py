@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -100,3 +102,141 @@ class Position(Base):
     )
 
     article: Mapped[Article] = relationship(back_populates="positions")
+
+
+# ---------------------------------------------------------------- digests and alerts
+
+
+class Subscription(Base):
+    """A channel's digest schedule: the source of truth the scheduler's jobs derive from."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "channel", name="uq_subscription_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    channel: Mapped[str] = mapped_column(String(100))
+    time_of_day: Mapped[str] = mapped_column(String(5))  # "08:00", local to `timezone`
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name: "Asia/Karachi"
+    days: Mapped[str] = mapped_column(String(40), default="daily")  # daily | weekdays | mon,thu
+    topics: Mapped[str] = mapped_column(String(1000), default="")  # topic ids, comma-separated
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, onupdate=_utcnow)
+
+
+class DigestRun(Base):
+    """One (subscription, period) run, claimed in the database before anything is posted.
+
+    The unique constraint is what makes a digest post once across processes: the second
+    claimant's INSERT fails. `messages_posted` lets a run resumed after a crash continue
+    with the next message instead of repeating the first.
+    """
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("subscription_id", "period", name="uq_digest_run_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(40))  # scheduled fire time, UTC ISO minute
+    status: Mapped[str] = mapped_column(String(20))  # claimed | posted | empty | failed
+    claimed_by: Mapped[str] = mapped_column(String(100))  # host:pid
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    window_end: Mapped[dt.datetime] = mapped_column(DateTime)
+    messages_posted: Mapped[int] = mapped_column(Integer, default=0)
+    thread_ref: Mapped[str | None] = mapped_column(String(100))  # first message's ts / id
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id", "topic", "actor", name="uq_follow"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    user_id: Mapped[str] = mapped_column(String(100), index=True)
+    topic: Mapped[str] = mapped_column(String(100), index=True)
+    actor: Mapped[str] = mapped_column(String(100), default="")  # "" = any actor
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
+class AlertDelivery(Base):
+    """One alert message per (user, article): recorded so a retry never alerts twice."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id", "article_id", name="uq_alert_delivery"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    user_id: Mapped[str] = mapped_column(String(100))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
+class ProcessedEvent(Base):
+    """Chat deliveries already handled (event ids, retried commands), across restarts."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, index=True)
+
+
+# ---------------------------------------------------------------- administration
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, index=True)
+    platform: Mapped[str] = mapped_column(String(20), default="cli")
+    user_id: Mapped[str | None] = mapped_column(String(100))
+    # ingest | retract | topic-add | alias-add | grant-ingest | revoke-ingest | digest-…
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class IngestGrant(Base):
+    """Users allowed to ingest, set by admins in chat; when any exist they replace the
+    INGEST_ALLOWED_USERS setting."""
+
+    __tablename__ = "ingest_grants"
+    __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_ingest_grant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    user_id: Mapped[str] = mapped_column(String(100))
+    granted_by: Mapped[str | None] = mapped_column(String(100))
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
+class CustomTopic(Base):
+    """A topic added by an admin; merged into config/topics.yaml's taxonomy at load."""
+
+    __tablename__ = "custom_topics"
+
+    topic_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+    added_by: Mapped[str | None] = mapped_column(String(100))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
+class TopicAlias(Base):
+    __tablename__ = "topic_aliases"
+
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(String(100), index=True)
+    added_by: Mapped[str | None] = mapped_column(String(100))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)

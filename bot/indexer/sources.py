@@ -191,13 +191,17 @@ def load_file(
         raise IngestRefused(f"cannot read file ({exc.strerror or exc})", name=name) from exc
     check_bytes(data, name, settings)
     text = decode(data, name)
-    return _from_text(
+    raw = _from_text(
         text,
         origin=origin,
         name=name,
         source_path=source_path or display_path(path),
         html_hint=path.suffix.lower() in HTML_SUFFIXES,
     )
+    # a metadata.yaml beside the file says what is known of it (outlet, date, title), so
+    # `ingest seeds/` gives the same articles as the first-run seeding
+    sidecar = load_seed_metadata(path.parent).get(path.name)
+    return _apply_seed_metadata(raw, sidecar) if sidecar else raw
 
 
 def load_text(

@@ -245,15 +245,25 @@ def start() -> None:
         positions(topic="haqqani", actor=None, since=None, as_json=False)
 
 
-def _register_chat_commands() -> None:
-    try:
-        from bot import cli_chat
-    except ImportError:
-        return
-    cli_chat.register(app)
+# Modules that add their own commands (chat adapters, digests, admin); each exports
+# register(app). Listed here so this module imports no chat SDK at load time.
+EXTENSIONS = ("bot.cli_chat", "bot.cli_digest", "bot.cli_discord", "bot.cli_admin")
 
 
-_register_chat_commands()
+def _register_extensions() -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise  # a broken extension must fail loudly, not vanish from the CLI
+            continue
+        module.register(app)
+
+
+_register_extensions()
 
 
 def main() -> None:

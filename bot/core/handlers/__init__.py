@@ -1,5 +1,10 @@
-"""The command handlers; importing this package registers every command."""
+"""The command handlers; importing this package registers every command.
 
-from bot.core.handlers import brief, catalog, ingest, position, search
+Every module in the package is imported, so adding a command is adding a module.
+"""
 
-__all__ = ["brief", "catalog", "ingest", "position", "search"]
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -203,6 +203,27 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("United States", "counterterrorism")],
     ),
     (
+        "an unknown official placed by an earlier titled mention",
+        "Islamabad rejected U.S. Deputy Secretary Harold Brandt's remarks on Monday.\n"
+        "Brandt warned that Washington would cut the Coalition Support Fund again.",
+        [("United States", "Harold Brandt", "security-aid", "reported")],
+        [],
+    ),
+    (
+        "a quote from a named but unplaceable speaker is not handed to the previous one",
+        "Mike Pompeo said the talks had gone well.\n"
+        "“The Haqqani network is a proxy of the state,” said Crandall. “It must be stopped.”",
+        [],
+        [("United States", "haqqani-network")],
+    ),
+    (
+        "a titled official of an unnamed ministry speaks for the article's side",
+        "Pakistan has long denied the charge. “Pakistan rejects the claim that it hosts "
+        "sanctuaries,” ministry spokesman Farid Alam Qazi told reporters in Islamabad.",
+        [("Pakistan", "Farid Alam Qazi", "safe-havens", "quote")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

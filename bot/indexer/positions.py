@@ -235,6 +235,9 @@ class _Context:
     last_mentioned: Speaker | None = None  # last known person named, speaking or not
     last_unit_paragraph: int = -10
     seen_names: dict[str, str] = field(default_factory=dict)  # canonical → as written
+    # people not in actors.yaml, placed by an earlier titled mention ("U.S. Defense
+    # Secretary Leon Panetta"), so a later "Panetta warned" still resolves; by surname
+    unknown_people: dict[str, Speaker] = field(default_factory=dict)
 
     def remember(self, speaker: Speaker) -> None:
         self.last_any = speaker
@@ -261,6 +264,7 @@ def extract_positions(
     answer_started = False
     interview_speaker: Speaker | None = None
     prev_unattributed: Unit | None = None
+    unplaced_paragraph = -1
 
     for i, unit in enumerate(units):
         if unit.question:
@@ -281,7 +285,15 @@ def extract_positions(
         found = _attribute(unit, text, ctx, units[i + 1] if i + 1 < len(units) else None)
         if found is None and interview_speaker is not None and _in_answer(units, i):
             found = (interview_speaker, _answer_tokens(unit, text), "quote")
-        if found is None and _mostly_quoted(unit, text) and prev_unattributed is None:
+        if found is None and _has_unresolved_attribution(unit, text):
+            # the quote's speaker is named but unplaceable; so is the rest of the paragraph
+            unplaced_paragraph = unit.paragraph
+        if (
+            found is None
+            and _mostly_quoted(unit, text)
+            and prev_unattributed is None
+            and unplaced_paragraph != unit.paragraph
+        ):
             carry = ctx.last_any if unit.paragraph - ctx.last_unit_paragraph <= 1 else None
             if carry is not None:
                 found = (carry, _content_tokens(unit, set()), "quote")
@@ -448,6 +460,23 @@ def _evidence(text: str, unit: Unit) -> str:
     if unit.label:
         ev = LABEL.sub("", ev, count=1).strip()
     return ev
+
+
+def _has_unresolved_attribution(unit: Unit, text: str) -> bool:
+    """ "…," said Mullen — a named speaker we cannot place: the quote is theirs, so it must
+    not be carried over to whoever spoke before."""
+    quotes = _quoted_spans(text, unit)
+    for sent in unit.sents:
+        for tok in sent:
+            if (
+                tok.lemma_.lower() in REPORTING
+                and tok.pos_ == "VERB"
+                and not _in_quote(tok, quotes)
+                and (subj := _subject(tok)) is not None
+                and subj.pos_ in ("PROPN", "NOUN")
+            ):
+                return True
+    return False
 
 
 def _answer_tokens(unit: Unit, text: str) -> list[Token]:
@@ -775,12 +804,20 @@ def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str |
     return None
 
 
-def _unknown_person(tok: Token, phrase: str, ctx: _Context) -> Speaker | None:
+def _unknown_person(
+    tok: Token, phrase: str, ctx: _Context, *, guess: bool = True
+) -> Speaker | None:
     """A person not in actors.yaml: named as written, placed by the body or nationality in
-    their title ("Foreign Office spokesperson Mumtaz Zahra Baloch")."""
+    their title ("Foreign Office spokesperson Mumtaz Zahra Baloch"), or by an earlier
+    mention that placed them. A titled official placed by neither ("foreign ministry
+    spokesman Moazzam Ahmad Khan") is taken to speak for the article's side, marked as a
+    guess; an untitled name alone is not placed at all (no position beats a wrong one)."""
     known = _resolve_name(_span_of(tok), ctx)
     if known is not None:
         return known
+    surname = _span_of(tok).split()[-1].casefold() if _span_of(tok).split() else ""
+    if surname in ctx.unknown_people:
+        return ctx.unknown_people[surname]
     ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
     name = ent.text if ent is not None and ent.label_ == "PERSON" else _span_of(tok)
     context = (
@@ -798,12 +835,17 @@ def _unknown_person(tok: Token, phrase: str, ctx: _Context) -> Speaker | None:
     if title is not None:
         words = context[: title.end()].split()
         office = " ".join(w for w in words if w not in name.split())[-80:] or None
-    if body is not None:
-        return Speaker(body.actor, _clean_name(name), office, "person")
+    found: Speaker | None = None
     nationality = ctx.directory.nationality(context)
-    if nationality is not None:
-        return Speaker(nationality, _clean_name(name), office, "person")
-    return None
+    if body is not None:
+        found = Speaker(body.actor, _clean_name(name), office, "person")
+    elif nationality is not None:
+        found = Speaker(nationality, _clean_name(name), office, "person")
+    elif guess and title is not None and len(name.split()) >= 2:
+        found = Speaker(ctx.default_actor, _clean_name(name), office, "person", True)
+    if found is not None and found.name:
+        ctx.unknown_people[found.name.split()[-1].casefold()] = found
+    return found
 
 
 def _resolve_name(mention: str, ctx: _Context) -> Speaker | None:
@@ -862,13 +904,19 @@ def _default_actor(text: str, directory: ActorDirectory) -> str:
 
 
 def _note_mentions(unit: Unit, ctx: _Context) -> None:
-    """Remember the last known person the unit names, for a later "he said"."""
+    """Remember the people the unit names: the last known one for a later "he said", and
+    unknown ones whose title places them, for a later bare surname."""
     for sent in unit.sents:
         for ent in sent.ents:
-            if ent.label_ == "PERSON":
-                found = _resolve_name(ent.text, ctx)
-                if found is not None:
-                    ctx.last_mentioned = found
+            if ent.label_ != "PERSON":
+                continue
+            found = _resolve_name(ent.text, ctx)
+            if found is None:
+                root = ent.root
+                phrase = root.doc[root.left_edge.i : ent.end].text
+                found = _unknown_person(root, phrase, ctx, guess=False)
+            if found is not None:
+                ctx.last_mentioned = found
 
 
 def _text_of(tokens: list[Token]) -> str:
@@ -921,6 +969,8 @@ def _actions(
             )
             if lemma not in ACTIONS and not negated_offer:
                 continue
+            if any(c.dep_ == "aux" and c.tag_ == "MD" for c in tok.children):
+                continue  # "would cut", "could be restored": a threat or a condition, not an act
             if (
                 lemma in ("offer", "provide", "release", "restore", "resume", "grant")
                 and not negated_offer
@@ -999,10 +1049,10 @@ def _kind_for(
 
 
 def _dedupe(positions: Iterable[ExtractedPosition]) -> list[ExtractedPosition]:
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str | None, str, str]] = set()
     out: list[ExtractedPosition] = []
     for p in positions:
-        key = (p.actor, p.topic, p.evidence)
+        key = (p.actor, p.speaker, p.topic, p.evidence)
         if key in seen:
             continue
         seen.add(key)

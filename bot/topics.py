@@ -8,7 +8,8 @@ returns the nearest topics for the caller to suggest.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,6 +50,35 @@ class Taxonomy:
 
     def get(self, topic_id: str) -> Topic | None:
         return self.topics.get(topic_id)
+
+    def owner(self, name: str) -> str | None:
+        """The topic id a name (id, label or alias) already resolves to exactly, if any."""
+        return self._names.get(normalise(name))
+
+    def with_additions(
+        self, topics: Iterable[tuple[str, str]], aliases: Iterable[tuple[str, str]]
+    ) -> Taxonomy:
+        """A new taxonomy with admin-added topics (id, label) and aliases (alias, topic id).
+
+        Names already taken keep their topic (the YAML's ids are a contract), and an alias
+        of an unknown topic is skipped, so stored additions can never rename or hide one.
+        """
+        merged = dict(self.topics)
+        names = dict(self._names)
+        for topic_id, label in topics:
+            if topic_id in merged:
+                continue
+            merged[topic_id] = Topic(topic_id, label, ())
+            for name in (topic_id, label):
+                names.setdefault(normalise(name), topic_id)
+        for alias, topic_id in aliases:
+            key = normalise(alias)
+            if topic_id not in merged or not key or key in names:
+                continue
+            topic = merged[topic_id]
+            merged[topic_id] = replace(topic, aliases=(*topic.aliases, alias))
+            names[key] = topic_id
+        return Taxonomy(merged, self.actors, names)
 
     def resolve(self, query: str, *, limit: int = 3) -> Resolution:
         """Map free text to a topic, tolerating case, plurals, possessives and typos."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.settings import Settings
 from bot.topics import Taxonomy, load_taxonomy
+from storage import admin
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -69,7 +70,18 @@ class Services:
     def build(cls, settings: Settings, db: Database | None = None, **kwargs: Any) -> Services:
         db = db or Database(settings.database_url)
         factory = kwargs.pop("indexer_factory", None) or _default_indexer_factory(db, settings)
-        return cls(db, settings, load_taxonomy(settings.topics_path), factory, **kwargs)
+        services = cls(db, settings, load_taxonomy(settings.topics_path), factory, **kwargs)
+        services.refresh_taxonomy()
+        return services
+
+    def refresh_taxonomy(self) -> Taxonomy:
+        """The YAML taxonomy plus the topics and aliases admins added (storage.admin);
+        rebuilt at start and after every change, so /position resolves them at once."""
+        with self.db.session() as session:
+            topics, aliases = admin.custom_topics(session), admin.custom_aliases(session)
+        base = load_taxonomy(self.settings.topics_path)
+        self.taxonomy = base.with_additions(topics, aliases)
+        return self.taxonomy
 
     @property
     def indexer(self) -> IndexerLike:
@@ -95,7 +107,14 @@ class Services:
         except (OSError, ValueError, KeyError):
             return None
 
-    def may_ingest(self, user: str | None) -> bool:
+    def may_ingest(self, user: str | None, platform: str | None = None) -> bool:
+        """Admins always; else, once any grant exists, only granted users (storage.admin);
+        else the INGEST_ALLOWED_USERS setting, or everyone when it is empty."""
+        if user is not None and user in self.settings.admin_users:
+            return True
+        with self.db.session() as session:
+            if admin.any_grants(session):
+                return user is not None and admin.is_granted(session, user, platform)
         allowed = self.settings.ingest_allowed_users
         return not allowed or (user is not None and user in allowed)
 

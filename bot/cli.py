@@ -45,6 +45,7 @@ def ingest(
     """Index articles. The same article twice is stored once."""
     from bot.indexer.pipeline import Indexer
     from bot.runtime import open_database
+    from storage import audit
 
     settings = _settings()
     db = open_database(settings)
@@ -55,6 +56,15 @@ def ingest(
     bar = tqdm(results, unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
     for result in bar:
         counts[result.status] += 1
+        if result.status in ("new", "near-duplicate"):
+            audit.log(
+                db,
+                action=audit.INGEST,
+                subject=audit.ingest_subject(result.article_id, result.title),
+                user=audit.local_user(),
+                platform="cli",
+                detail=result.name,
+            )
         if result.status == "refused":
             failures.append((result.name, result.reason or "refused"))
             line = f"failed: {result.name}: {result.reason}"

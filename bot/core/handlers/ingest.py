@@ -14,6 +14,7 @@ from bot.core.commands import REGISTRY, Ctx, usage_reply
 from bot.core.format import plural, shorten
 from bot.core.invocation import Invocation, clean_text, resolve_markup
 from bot.core.reply import Block, Context, Header, Quote, Reply, Section, Span, message
+from storage import audit
 
 if TYPE_CHECKING:
     from bot.indexer.pipeline import IngestResult
@@ -54,13 +55,22 @@ def find_article(texts: list[str], *, min_words: int) -> ArticleInput | None:
 
 def run_ingest(ctx: Ctx, article: ArticleInput) -> Reply:
     services = ctx.services
-    if not services.may_ingest(ctx.user):
+    if not services.may_ingest(ctx.user, ctx.platform):
         return message("Sorry — you are not on the list of people who may add articles.")
     indexer = services.indexer
     if article.url:
         result = indexer.ingest_url(article.url, ingested_by=ctx.user)
     else:
         result = indexer.ingest_text(article.text or "", origin="chat", ingested_by=ctx.user)
+    if result.status in ("new", "near-duplicate"):
+        audit.log(
+            services.db,
+            action=audit.INGEST,
+            subject=audit.ingest_subject(result.article_id, result.title),
+            user=ctx.user,
+            platform=ctx.platform,
+            detail=article.url,
+        )
     return ingest_reply(result)
 
 

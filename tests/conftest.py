@@ -18,17 +18,33 @@ Fixtures
 ``seeded_copy_url`` function: the URL of a private copy of the seeded file under
                     ``tmp_path`` (taken with SQLite's backup API, so the WAL is included);
                     write to it freely.
+``engine_url``      function, parametrized ["sqlite", "postgresql"]: the URL of an empty
+                    database on that engine — a tmp SQLite file, or a fresh database
+                    ``t_<random>`` created on the PostgreSQL server at ``TEST_POSTGRES_URL``
+                    (default postgresql+psycopg://postgres@127.0.0.1:5432/test) and dropped
+                    afterwards. Skips, with the reason shown by ``pytest -rs``, when no
+                    server answers.
+``db_snapshot``     function: ``db_snapshot(db, exclude=())`` → {table: (row count, sha256
+                    of its rows)} over every table of the database (FTS shadow tables
+                    included), to prove an input left the database unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 import sqlite3
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from spacy.language import Language
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from bot.indexer.nlp import load
 from bot.indexer.pipeline import Indexer
@@ -129,3 +145,73 @@ def seeded_copy_url(seeded_db_path: Path, tmp_path: Path) -> str:
     target = tmp_path / "seeded-copy.db"
     copy_sqlite(seeded_db_path, target)
     return sqlite_url(target)
+
+
+# ---------------------------------------------------------------------- both engines
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_unreachable(url: str = POSTGRES_ADMIN_URL, timeout: float = 0.5) -> str | None:
+    """Why no PostgreSQL server can be used (None when one answers on the URL's port)."""
+    parsed = make_url(url)
+    host, port = parsed.host or "127.0.0.1", parsed.port or 5432
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return f"no PostgreSQL server at {host}:{port} ({exc.strerror or exc})"
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server; dropped (connections and all) after."""
+    reason = postgres_unreachable()
+    if reason:
+        pytest.skip(reason)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL on each engine (see the module docstring)."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "engine.db")
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+Snapshot = dict[str, tuple[int, str]]
+
+
+def snapshot_database(db: Database, exclude: Iterable[str] = ()) -> Snapshot:
+    """Row count and a content hash of every table (sorted rows, so order-independent)."""
+    skip = set(exclude)
+    out: Snapshot = {}
+    with db.engine.connect() as conn:
+        for table in sorted(inspect(conn).get_table_names()):
+            if table in skip:
+                continue
+            rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
+            digest = hashlib.sha256()
+            for line in sorted(repr(tuple(r)) for r in rows):
+                digest.update(line.encode("utf-8", "surrogatepass"))
+            out[table] = (len(rows), digest.hexdigest())
+    return out
+
+
+@pytest.fixture
+def db_snapshot() -> Callable[..., Snapshot]:
+    return snapshot_database

@@ -1,0 +1,375 @@
+"""Ingest throughput and memory: the full pipeline against a bare `nlp.pipe`.
+
+    python bench/ingest.py [--articles N] [--passes P] [--json] [--profile]
+
+Builds a corpus of N distinct articles from the five seeds: every article draws its
+sentences from all the seeds (so no two share more than a few), groups them into
+paragraphs, and varies the figures in them, so each has its own content hash and none is
+a near-duplicate of another. The script checks that: it counts how many were stored as
+"new" and exits non-zero if fewer than N (or fewer than 200) were.
+
+Figures, each in a fresh SQLite file in a temp dir, with the model loaded first:
+
+* bare `nlp.pipe` over the corpus's cleaned texts (what the pipeline hands the model);
+* the full `Indexer.ingest_many` over the same articles: articles/s, words/s, and the
+  ratio of its wall time to the bare pipe (target ≤ 1.3);
+* peak RSS of the process (`ru_maxrss`, target ≤ 600 MB; MB here are 2**20 bytes);
+* memory growth: P fresh corpora ingested one after another into one database, RSS
+  sampled after every 50 articles, and whether it keeps growing.
+
+`--profile` runs the full ingest under cProfile and prints the top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import os
+import pstats
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.indexer import dedup  # noqa: E402
+from bot.indexer.clean import clean  # noqa: E402
+from bot.indexer.nlp import load  # noqa: E402
+from bot.indexer.pipeline import Indexer  # noqa: E402
+from bot.indexer.sources import load_seed_dir  # noqa: E402
+from bot.indexer.types import RawArticle  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from storage.db import Database  # noqa: E402
+
+MIN_ARTICLES = 200
+TARGET_RATIO = 1.3
+TARGET_RSS_MB = 600
+SAMPLE_EVERY = 50
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
+
+
+# ------------------------------------------------------------------ memory
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB of 2**20 bytes (Linux /proc; peak RSS elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # kibibytes on Linux, bytes on macOS
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+# ------------------------------------------------------------------ corpus
+
+
+def sentence_pool(settings: Settings) -> list[str]:
+    """Every sentence of the cleaned seed articles (furniture already removed)."""
+    nlp = load(settings.spacy_model)
+    pool: list[str] = []
+    for raw in load_seed_dir(settings.seeds_dir, settings=settings):
+        for paragraph in clean(raw).text.split("\n\n"):
+            for sent in nlp(paragraph).sents:
+                text = sent.text.strip()
+                if len(text.split()) >= 4:
+                    pool.append(text)
+    return pool
+
+
+def _vary_numbers(text: str, rng: random.Random) -> str:
+    def swap(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group(0))
+        if len(digits) == 4 and digits.startswith(("19", "20")):  # a year: keep it a year
+            return str(rng.randint(2001, 2019))
+        return str(rng.randint(2, 10 ** max(1, len(digits)) - 1))
+
+    return _NUMBER.sub(swap, text)
+
+
+class CorpusBuilder:
+    """Articles of 14–24 sentences drawn from the whole seed pool, figures varied.
+
+    Every article it hands out has its own content hash and shares less than
+    `max_overlap` of its word 3-shingles (the measure `dedup.shingle_similarity` applies
+    to cleaned text, near-duplicate at 0.6) with every other article built by the same
+    builder, across corpora too, so the near-duplicate check has nothing to merge.
+    """
+
+    def __init__(self, pool: list[str], *, max_overlap: float = 0.5) -> None:
+        self.pool = pool
+        self.max_overlap = max_overlap
+        self.hashes: set[str] = set()
+        # (sentence indices, shingles of the cleaned text) of every accepted article
+        self.accepted: list[tuple[set[int], set[str]]] = []
+        self.rejected = 0
+
+    def _too_close(self, picked: set[int], shingle_set: set[str]) -> bool:
+        for other_picked, other in self.accepted:
+            # cheap pre-filter: articles sharing fewer than 5 sentences cannot reach it
+            if len(picked & other_picked) < 5:
+                continue
+            if len(shingle_set & other) / min(len(shingle_set), len(other)) >= self.max_overlap:
+                return True
+        return False
+
+    def build(self, n: int, seed: int, *, tag: str = "") -> list[RawArticle]:
+        rng = random.Random(seed)
+        out: list[RawArticle] = []
+        while len(out) < n:
+            picked = rng.sample(range(len(self.pool)), rng.randint(14, 24))
+            sentences = [_vary_numbers(self.pool[k], rng) for k in picked]
+            paragraphs: list[str] = []
+            while sentences:
+                k = rng.choice((1, 1, 2, 2, 3))
+                paragraphs.append(" ".join(sentences[:k]))
+                sentences = sentences[k:]
+            i = len(out)
+            raw = RawArticle(
+                origin="file",
+                text="\n\n".join(paragraphs) + "\n",
+                title=f"Bench article {tag}{i:04d}",
+                source="bench",
+                source_path=f"bench/{tag}{i:04d}.txt",
+            )
+            cleaned = clean(raw).text
+            h = dedup.content_hash(cleaned)
+            shingle_set = dedup.shingles(cleaned)
+            if h in self.hashes or self._too_close(set(picked), shingle_set):
+                self.rejected += 1
+                continue
+            self.hashes.add(h)
+            self.accepted.append((set(picked), shingle_set))
+            out.append(raw)
+        return out
+
+
+def max_similarity(texts: list[str]) -> float:
+    """Highest shingle containment between any two texts (what near-dup detection uses)."""
+    sets = [dedup.shingles(t) for t in texts]
+    best = 0.0
+    for i, a in enumerate(sets):
+        for b in sets[i + 1 :]:
+            best = max(best, len(a & b) / min(len(a), len(b)))
+    return best
+
+
+# ------------------------------------------------------------------ runs
+
+
+def fresh_db(tmp: Path, name: str) -> tuple[Database, Settings]:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp / name}")  # type: ignore[call-arg]
+    return Database(settings.database_url), settings
+
+
+def time_bare_pipe(texts: list[str], model: str) -> float:
+    nlp = load(model)
+    start = time.perf_counter()
+    with nlp.memory_zone():
+        for _doc in nlp.pipe(texts, batch_size=32):
+            pass
+    return time.perf_counter() - start
+
+
+def time_ingest(
+    indexer: Indexer, corpus: list[RawArticle], *, profile: bool = False
+) -> tuple[float, Counter[str], str | None]:
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    statuses = Counter(r.status for r in indexer.ingest_many(corpus))
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - start
+    report = None
+    if profiler:
+        buf = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buf).strip_dirs()
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(35)
+        report = buf.getvalue()
+    return elapsed, statuses, report
+
+
+def memory_growth(tmp: Path, corpora: list[list[RawArticle]]) -> tuple[list[float], Counter[str]]:
+    """Ingest the corpora one after another into one database, sampling RSS as it goes.
+
+    The corpora are built beforehand, so the samples see the indexer, not the builder.
+    """
+    db, settings = fresh_db(tmp, "growth.db")
+    try:
+        indexer = Indexer(db, settings)
+        gc.collect()
+        samples = [round(rss_mb(), 1)]
+        statuses: Counter[str] = Counter()
+        done = 0
+        for corpus in corpora:
+            for result in indexer.ingest_many(corpus):
+                statuses[result.status] += 1
+                done += 1
+                if done % SAMPLE_EVERY == 0:
+                    samples.append(round(rss_mb(), 1))
+    finally:
+        db.dispose()
+    return samples, statuses
+
+
+def pass_peaks(samples: list[float], per_pass: int) -> list[float]:
+    """The highest sample within each pass (samples[0] is the baseline before ingest).
+
+    Samples are taken between results, while a batch may be in flight, so single values
+    swing by the size of a batch's parse; a pass's peak is comparable across passes.
+    """
+    per = max(1, per_pass // SAMPLE_EVERY)
+    body = samples[1:]
+    return [max(body[i : i + per]) for i in range(0, len(body), per)]
+
+
+def grows(peaks: list[float]) -> tuple[bool, float]:
+    """Growth of the per-pass peak from the first pass to the last, in MB (> 20 MB: grows)."""
+    if len(peaks) < 2:
+        return False, 0.0
+    delta = peaks[-1] - peaks[0]
+    return delta > 20.0, delta
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=MIN_ARTICLES, help="corpus size (≥ 200)")
+    ap.add_argument("--passes", type=int, default=3, help="fresh corpora in the growth run")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--profile", action="store_true", help="cProfile the full ingest")
+    args = ap.parse_args(argv)
+    if args.articles < MIN_ARTICLES:
+        ap.error(f"--articles must be at least {MIN_ARTICLES}")
+
+    base = Settings(_env_file=None)  # type: ignore[call-arg]
+    t0 = time.perf_counter()
+    nlp = load(base.spacy_model)
+    load_s = time.perf_counter() - t0
+    pool = sentence_pool(base)
+    builder = CorpusBuilder(pool)
+    corpus = builder.build(args.articles, seed=42)
+    texts = [clean(raw).text for raw in corpus]
+    words = sum(len(t.split()) for t in texts)
+    similarity = max_similarity(texts)
+
+    # warm the model up on a few texts so neither timed run pays first-call costs
+    with nlp.memory_zone():
+        for _doc in nlp.pipe(texts[:8]):
+            pass
+
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        bare_s = time_bare_pipe(texts, base.spacy_model)
+        db, settings = fresh_db(tmp, "bench.db")
+        try:
+            ingest_s, statuses, profile = time_ingest(
+                Indexer(db, settings), corpus, profile=args.profile
+            )
+        finally:
+            db.dispose()
+        corpora = [
+            builder.build(args.articles, seed=1000 + p, tag=f"g{p}-") for p in range(args.passes)
+        ]
+        builder.accepted.clear()
+        samples, growth_statuses = memory_growth(tmp, corpora)
+        del corpora
+
+    ratio = ingest_s / bare_s
+    peak = peak_rss_mb()
+    peaks = pass_peaks(samples, args.articles)
+    growing, delta = grows(peaks)
+    new = statuses["new"]
+    result = {
+        "articles": args.articles,
+        "stored_new": new,
+        "statuses": dict(statuses),
+        "words": words,
+        "sentence_pool": len(pool),
+        "candidates_rejected_as_too_similar": builder.rejected,
+        "max_pairwise_similarity": round(similarity, 3),
+        "near_duplicate_threshold": base.near_duplicate_threshold,
+        "model_load_s": round(load_s, 2),
+        "bare_pipe_s": round(bare_s, 2),
+        "ingest_s": round(ingest_s, 2),
+        "articles_per_s": round(args.articles / ingest_s, 1),
+        "words_per_s": round(words / ingest_s),
+        "ratio_ingest_to_bare_pipe": round(ratio, 3),
+        "ratio_target": TARGET_RATIO,
+        "peak_rss_mb": round(peak, 1),
+        "peak_rss_target_mb": TARGET_RSS_MB,
+        "growth_articles": sum(growth_statuses.values()),
+        "growth_statuses": dict(growth_statuses),
+        "rss_mb_every_50": samples,
+        "rss_peak_per_pass_mb": peaks,
+        "rss_growth_first_to_last_pass_mb": round(delta, 1),
+        "rss_grows": growing,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        ok = lambda good: "ok" if good else "MISSED"  # noqa: E731
+        print(
+            f"corpus          {args.articles} articles, {words:,} words, from {len(pool)} "
+            f"seed sentences ({builder.rejected} candidates rejected as too similar)"
+        )
+        print(
+            f"distinct        max pairwise shingle containment {similarity:.3f} "
+            f"(near-duplicate at {base.near_duplicate_threshold})"
+        )
+        print(f"stored new      {new}/{args.articles}  {dict(statuses)}")
+        print(f"model load      {load_s:.2f} s (not timed below)")
+        print(f"bare nlp.pipe   {bare_s:.2f} s")
+        print(
+            f"full ingest     {ingest_s:.2f} s  {args.articles / ingest_s:.1f} articles/s  "
+            f"{words / ingest_s:,.0f} words/s"
+        )
+        print(
+            f"ratio           {ratio:.3f}  (target ≤ {TARGET_RATIO})  {ok(ratio <= TARGET_RATIO)}"
+        )
+        print(
+            f"peak RSS        {peak:.1f} MB  (target ≤ {TARGET_RSS_MB} MB)  "
+            f"{ok(peak <= TARGET_RSS_MB)}"
+        )
+        print(
+            f"RSS every {SAMPLE_EVERY}    {samples} MB over {sum(growth_statuses.values())} "
+            f"articles ({args.passes} fresh corpora, {dict(growth_statuses)})"
+        )
+        print(
+            f"growth          per-pass peak {peaks} MB: {delta:+.1f} MB first to last pass, "
+            + ("GROWS" if growing else "flat (no sustained growth)")
+        )
+    if profile:
+        print(profile, file=sys.stderr)
+
+    growth_expected = args.articles * args.passes
+    if new < args.articles or growth_statuses["new"] < growth_expected:
+        print(
+            f"FAIL: only {new} of {args.articles} articles stored as new "
+            f"({growth_statuses['new']} of {growth_expected} in the growth run); "
+            "dedup skipped some, so the figures above do not measure what they claim",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -224,6 +224,34 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "a bare title goes to the person holding that office, not to the last speaker",
+        "Zabihullah Mujahid said the Taliban would attend.\n"
+        "Shah Mehmood Qureshi met the envoy in Islamabad on Friday.\n"
+        "The foreign minister said that peace in Afghanistan was everyone's responsibility.",
+        [("Pakistan", "Shah Mehmood Qureshi", "afghan-peace-process", "reported")],
+        [("Taliban", "afghan-peace-process")],
+    ),
+    (
+        "a bare title that fits nobody named is nobody",
+        "Mike Pompeo spoke to reporters.\n"
+        "The prime minister said the peace talks would resume in Doha.",
+        [],
+        [("United States", "afghan-peace-process")],
+    ),
+    (
+        "he/she prefers the subject of the previous sentence",
+        "Alice Wells thanked Qureshi for his help with the talks.\n"
+        "She added that the peace process needed Pakistan's support.",
+        [("United States", "Alice Wells", "afghan-peace-process", "reported")],
+        [("Pakistan", "afghan-peace-process")],
+    ),
+    (
+        "an acronym names the body only in capitals",
+        "“Pakistan rejects the claim about sanctuaries,” the FO statement said.",
+        [("Pakistan", "Foreign Office", "safe-havens", "quote")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

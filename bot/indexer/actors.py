@@ -120,6 +120,11 @@ class ActorDirectory:
         key = _key(mention)
         if key in self.bodies:
             return self.bodies[key]
+        # acronyms count only as written, in capitals: "the FO statement", not "fo"
+        for word in re.findall(r"\b[A-Z]{2,5}\b", mention):
+            found = self.bodies.get(word.casefold())
+            if found is not None:
+                return found
         # "Pakistan Foreign Office (FO)", "the US State Department's spokesperson"
         for form, body in self.bodies.items():
             if len(form) > 3 and re.search(rf"\b{re.escape(form)}\b", key):
@@ -150,7 +155,7 @@ class ActorDirectory:
 _TITLES = re.compile(
     r"^(?:(?:u\.?s\.?|us|pakistani?|afghan|indian|chinese|american|foreign|prime|"
     r"defen[cs]e|interior|finance|former|then|new|senior|deputy|acting|principal|"
-    r"assistant|secretary|minister|president|ambassador|general|gen\.|lt\.|mr\.?|ms\.?|"
+    r"assistant|secretary|minister|president|ambassador|general|gen\.|lt\.|mr\.?|ms\.?|pm|fm|"
     r"mrs\.?|dr\.?|army|chief|of|state|staff|the)\s+)+",
     re.I,
 )

@@ -161,7 +161,7 @@ ACTION_OBJECTS = re.compile(
 UNNAMED = re.compile(
     r"\b(officials?|sources?|leaders?|leadership|diplomats?|spokes(?:man|woman|person)|"
     r"government|administration|ministry|officers?|authorities|insiders?|aides?|"
-    r"military|army|establishment)\b",
+    r"military|army|establishment|statement|release|communiqu\w*|handout|readout)\b",
     re.I,
 )
 TITLE_WORDS = re.compile(
@@ -174,6 +174,53 @@ DENIAL_ANAPHOR = re.compile(
     r"nonsense|untrue|false|unfounded)\b",
     re.I,
 )
+TITLE_VOCABULARY = frozenset(
+    {
+        "minister",
+        "prime",
+        "foreign",
+        "defence",
+        "defense",
+        "interior",
+        "finance",
+        "ambassador",
+        "envoy",
+        "secretary",
+        "president",
+        "premier",
+        "spokesman",
+        "spokesperson",
+        "spokeswoman",
+        "general",
+        "chief",
+        "commander",
+        "adviser",
+        "advisor",
+        "diplomat",
+        "representative",
+        "army",
+        "staff",
+        "state",
+        "deputy",
+        "assistant",
+        "special",
+        "pm",
+        "fm",
+        "senator",
+        "director",
+    }
+)
+# a title the text uses for an office recorded under another word
+TITLE_SYNONYMS = {
+    "representative": ("envoy",),
+    "ambassador": ("envoy", "diplomat"),
+    "spokesman": ("spokesperson", "spokeswoman"),
+    "spokesperson": ("spokesman", "spokeswoman"),
+    "spokeswoman": ("spokesperson", "spokesman"),
+    "pm": ("prime", "minister"),
+    "fm": ("foreign", "minister"),
+    "secretary": ("diplomat",),
+}
 LISTENER_VERBS = frozenset(["tell", "inform", "brief", "assure", "remind", "warn", "urge", "ask"])
 SETTINGS = frozenset(
     [
@@ -238,11 +285,28 @@ class _Context:
     # people not in actors.yaml, placed by an earlier titled mention ("U.S. Defense
     # Secretary Leon Panetta"), so a later "Panetta warned" still resolves; by surname
     unknown_people: dict[str, Speaker] = field(default_factory=dict)
+    # every person named so far, most recent last, and the titles the text gave them
+    # ("Ambassador Alice Wells"), for resolving "the ambassador", "the prime minister"
+    people: list[Speaker] = field(default_factory=list)
+    titles: dict[str, set[str]] = field(default_factory=dict)
+    # the person who was the grammatical subject of the previous unit: the preferred
+    # antecedent of "he"/"she" ("Khalilzad thanked Qureshi … He added that …")
+    last_subject: Speaker | None = None
+    unit_index: int = 0
+    last_subject_unit: int = -10
+
+    def met(self, speaker: Speaker, title_words: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        if speaker.kind != "person" or not speaker.name:
+            return
+        self.people = [p for p in self.people if p.name != speaker.name] + [speaker]
+        if title_words:
+            self.titles.setdefault(speaker.name, set()).update(title_words)
 
     def remember(self, speaker: Speaker) -> None:
         self.last_any = speaker
         if speaker.kind == "person":
             self.last_person = speaker
+            self.met(speaker)
         elif speaker.kind == "group":
             self.last_group = speaker
         else:
@@ -267,6 +331,7 @@ def extract_positions(
     unplaced_paragraph = -1
 
     for i, unit in enumerate(units):
+        ctx.unit_index = i
         if unit.question:
             question_topics = tagger.tags(_unit_text(text, unit))
             answer_started = False
@@ -300,12 +365,17 @@ def extract_positions(
         if found is None:
             prev_unattributed = unit if not _mostly_quoted(unit, text) else None
             _note_mentions(unit, ctx)
+            _note_subject(unit, ctx)
             continue
         prev_unattributed = None
         speaker, content, kind = found
         ctx.remember(speaker)
         ctx.last_unit_paragraph = unit.paragraph
         _note_mentions(unit, ctx)
+        if speaker.kind == "person":
+            ctx.last_subject, ctx.last_subject_unit = speaker, i
+        else:
+            _note_subject(unit, ctx)
 
         evidence = _evidence(text, unit)
         content_text = _text_of(content) if content else evidence
@@ -733,6 +803,8 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
     if lower in PRONOUNS and tok.pos_ == "PRON":
         role = PRONOUNS[lower]
         if role == "person":
+            if ctx.last_subject is not None and ctx.unit_index - ctx.last_subject_unit <= 1:
+                return ctx.last_subject
             return ctx.last_person or ctx.last_mentioned
         if role == "body":
             return ctx.last_body or ctx.last_any
@@ -747,6 +819,12 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         named = _unknown_person(appos, full, ctx)
         if named is not None:
             return named
+    # the gazetteer outranks NER: the small model tags "Qureshi" as a place
+    if tok.pos_ == "PROPN" and ctx.directory.person(mention) is not None:
+        found = _resolve_name(mention, ctx)
+        if found is not None:
+            ctx.met(found, _title_words(full))
+            return found
     # a named person, with or without titles
     person_ent = tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and tok.ent_type_ != "GPE")
     if person_ent:
@@ -754,6 +832,7 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         if found is None and tok.ent_type_ == "PERSON":
             found = _unknown_person(tok, full, ctx)
         if found is not None:
+            ctx.met(found, _title_words(full))
             return found
     body = ctx.directory.body(full) or ctx.directory.body(mention)
     if body is not None:
@@ -845,6 +924,7 @@ def _unknown_person(
         found = Speaker(ctx.default_actor, _clean_name(name), office, "person", True)
     if found is not None and found.name:
         ctx.unknown_people[found.name.split()[-1].casefold()] = found
+        ctx.met(found, _title_words(context))
     return found
 
 
@@ -856,7 +936,15 @@ def _resolve_name(mention: str, ctx: _Context) -> Speaker | None:
     if len(written.split()) >= 2:
         ctx.seen_names[person.name] = written
     name = ctx.seen_names.get(person.name, person.name)
-    return Speaker(person.actor, name, person.office_in(ctx.published), "person")
+    speaker = Speaker(person.actor, name, person.office_in(ctx.published), "person")
+    ctx.met(speaker, _title_words(mention))
+    return speaker
+
+
+def _title_words(phrase: str) -> set[str]:
+    """The title words a phrase uses ("Ambassador", "foreign minister"), lower-cased."""
+    words = re.findall(r"[a-z]+", phrase.lower())
+    return {w for w in words if w in TITLE_VOCABULARY}
 
 
 def _clean_name(mention: str) -> str:
@@ -866,11 +954,21 @@ def _clean_name(mention: str) -> str:
 
 
 def _title_coreference(phrase: str, ctx: _Context) -> Speaker | None:
-    title = TITLE_WORDS.search(phrase)
-    last = ctx.last_person
-    if title and last is not None and last.office and title.group(1).lower() in last.office.lower():
-        return last
-    return last
+    """ "The foreign minister", "the Ambassador": the most recently named person whose
+    office (or the title the article gave them) has every title word of the phrase.
+    Nobody fits → nobody: a bare title is never pinned on whoever spoke last."""
+    wanted = _title_words(phrase)
+    if not wanted:
+        return None
+    nationality = ctx.directory.nationality(phrase)
+    for person in reversed(ctx.people):
+        if nationality is not None and person.actor != nationality:
+            continue
+        have = _title_words(person.office or "") | ctx.titles.get(person.name or "", set())
+        have |= {syn for w in have for syn in TITLE_SYNONYMS.get(w, ())}
+        if wanted <= have:
+            return person
+    return None
 
 
 def _is_outlet(tok: Token) -> bool:
@@ -903,6 +1001,18 @@ def _default_actor(text: str, directory: ActorDirectory) -> str:
 # ---------------------------------------------------------------- actions
 
 
+def _note_subject(unit: Unit, ctx: _Context) -> None:
+    """Remember the person who is the subject of the unit's main verb, if any."""
+    for sent in unit.sents:
+        subj = next((t for t in sent.root.children if t.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or subj.pos_ not in ("PROPN", "PRON"):
+            continue
+        found = _resolve_mention(subj, ctx, allow_state=False)
+        if found is not None and found.kind == "person":
+            ctx.last_subject, ctx.last_subject_unit = found, ctx.unit_index
+        return
+
+
 def _note_mentions(unit: Unit, ctx: _Context) -> None:
     """Remember the people the unit names: the last known one for a later "he said", and
     unknown ones whose title places them, for a later bare surname."""
@@ -910,12 +1020,13 @@ def _note_mentions(unit: Unit, ctx: _Context) -> None:
         for ent in sent.ents:
             if ent.label_ != "PERSON":
                 continue
+            root = ent.root
+            phrase = root.doc[min(root.left_edge.i, ent.start) : ent.end].text
             found = _resolve_name(ent.text, ctx)
             if found is None:
-                root = ent.root
-                phrase = root.doc[root.left_edge.i : ent.end].text
                 found = _unknown_person(root, phrase, ctx, guess=False)
             if found is not None:
+                ctx.met(found, _title_words(phrase))
                 ctx.last_mentioned = found
 
 

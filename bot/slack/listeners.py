@@ -29,12 +29,14 @@ from bot.core.invocation import parse
 from bot.core.reply import Buttons, Context, Reply, message
 from bot.core.services import Services
 from bot.slack.render import ACTION_PREFIX, to_messages
+from storage.events import ProcessedEvents
 
 log = logging.getLogger(__name__)
 
 SHORTCUT_ID = "add_to_briefing"
 FAILED = "Sorry — something went wrong on my side. It is logged; please try again shortly."
 NOT_HERE = "I don't answer in this channel. Ask me in a direct message or an allowed channel."
+NO_RESPONSE_URL = "I can't answer this request: it came without a response_url."
 # Message subtypes that are edits, joins, bots and the like: never articles, never answered.
 _IGNORED_SUBTYPES = frozenset(
     {
@@ -118,16 +120,17 @@ def post_reply(client: WebClient, channel: str, reply: Reply, *, thread_ts: str 
 def message_texts(msg: dict[str, Any]) -> list[str]:
     """Every piece of text a message carries: its own, and that of a message shared into it
     (Slack puts a forwarded message in `attachments`, links in its rich-text blocks)."""
-    texts = [msg.get("text") or ""]
-    for att in msg.get("attachments") or []:
+    text = msg.get("text")
+    texts = [text if isinstance(text, str) else ""]
+    for att in _dicts(msg.get("attachments")):
         for key in ("original_url", "title_link"):
             if att.get(key):
                 texts.append(str(att[key]))
         for key in ("text", "pretext", "fallback"):
             if att.get(key):
                 texts.append(str(att[key]))
-        for block_holder in att.get("message_blocks") or []:
-            texts.extend(_block_links(block_holder.get("message", {}).get("blocks", [])))
+        for block_holder in _dicts(att.get("message_blocks")):
+            texts.extend(_block_links(_get(block_holder.get("message"), "blocks") or []))
     texts.extend(_block_links(msg.get("blocks") or []))
     return [t for t in texts if t]
 
@@ -145,12 +148,22 @@ def _block_links(blocks: Iterable[Any]) -> list[str]:
             for item in node:
                 walk(item)
 
-    walk(list(blocks))
+    walk(blocks if isinstance(blocks, list) else [])
     return urls
 
 
+def _get(obj: Any, key: str) -> Any:
+    """obj[key] when obj is a JSON object, else None: payload fields may have any type."""
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def register(app: App, services: Services) -> None:
-    seen = SeenKeys()
+    seen = SeenKeys()  # this process's memory: answers a quick retry without a query
+    processed = ProcessedEvents(services.db)  # every process's memory, across restarts
     retry = app.client.retry_handlers
 
     def ctx_for(user: str | None, channel: str | None) -> Ctx:
@@ -172,13 +185,14 @@ def register(app: App, services: Services) -> None:
     def drop_repeated_events(
         body: dict[str, Any], request: Any, next: Callable[[], None]
     ) -> BoltResponse | None:
-        if body.get("type") == "event_callback":
-            event = body.get("event") or {}
+        if _get(body, "type") == "event_callback":
+            event = _get(body, "event")
+            event = event if isinstance(event, dict) else {}
             keys = [f"event:{body.get('event_id')}"] if body.get("event_id") else []
             if event.get("channel") and event.get("ts"):
                 # app_mention and message.im can describe one message: handle it once
                 keys.append(f"msg:{event['channel']}:{event['ts']}")
-            if keys and not seen.first_time(*keys):
+            if keys and not (seen.first_time(*keys) and processed.first_time(keys)):
                 retry_num = request.headers.get("x-slack-retry-num", ["0"])[0]
                 log.info("slack: dropped repeated delivery %s (retry %s)", keys[0], retry_num)
                 return BoltResponse(status=200, body="")
@@ -193,6 +207,9 @@ def register(app: App, services: Services) -> None:
         url = command.get("response_url")
         if not services.answers_in(channel):
             ack(text=NOT_HERE)
+            return
+        if not url:
+            ack(text=NO_RESPONSE_URL)
             return
         if name == "ingest":
             ack(text="Adding it to the briefing… I'll reply here when done.")
@@ -218,8 +235,8 @@ def register(app: App, services: Services) -> None:
     def button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         kind = action["action_id"][len(ACTION_PREFIX) :].rsplit("_", 1)[0]
-        user = (body.get("user") or {}).get("id")
-        channel = (body.get("channel") or {}).get("id")
+        user = _get(body.get("user"), "id")
+        channel = _get(body.get("channel"), "id")
         url = body.get("response_url")
 
         def work() -> None:
@@ -267,9 +284,10 @@ def register(app: App, services: Services) -> None:
     @app.shortcut(SHORTCUT_ID)
     def add_to_briefing(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        msg = body.get("message") or {}
-        user = (body.get("user") or {}).get("id")
-        channel = (body.get("channel") or {}).get("id")
+        msg = body.get("message")
+        msg = msg if isinstance(msg, dict) else {}
+        user = _get(body.get("user"), "id")
+        channel = _get(body.get("channel"), "id")
         url = body.get("response_url")
 
         def work() -> None:
@@ -339,8 +357,12 @@ def register(app: App, services: Services) -> None:
         answer_message(event, client, mention=True)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
-        log.error("slack: unhandled %s for %s", type(error).__name__, body.get("type"))
+    def on_error(error: Exception, body: Any) -> BoltResponse:
+        """A payload of the wrong shape is the sender's fault: 400, never a 500 (the
+        response is ignored for listener errors, which come after the ack)."""
+        kind = _get(body, "type") or type(body).__name__
+        log.error("slack: unhandled %s for %s", type(error).__name__, kind, exc_info=error)
+        return BoltResponse(status=400, body="")
 
 
 def _in_thread(reply: Reply) -> Reply:
@@ -354,5 +376,5 @@ def _in_thread(reply: Reply) -> Reply:
 
 
 def _user_name(body: dict[str, Any]) -> str | None:
-    user = body.get("user") or {}
-    return user.get("username") or user.get("name")
+    user = _get(body, "user")
+    return _get(user, "username") or _get(user, "name")

@@ -40,7 +40,14 @@ def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Iterable[bytes]
         if environ.get("PATH_INFO") == "/health":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
-        return bolt(environ, start_response)
+        try:
+            return bolt(environ, start_response)
+        except Exception as exc:
+            # Bolt parses the body before it checks the signature, so a body that is not
+            # JSON (or a payload of the wrong shape) raises here: the sender's fault, 400.
+            log.warning("http: malformed request refused (%s)", type(exc).__name__)
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"bad request"]
 
     return application
 

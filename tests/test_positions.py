@@ -320,3 +320,46 @@ def test_evidence_is_verbatim_in_seed_articles(extractor):
         text = path.read_text(encoding="utf-8")
         for p in extractor(text):
             assert p.evidence in text
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        "said",
+        "told reporters",
+        "stressed",
+        "insisted",
+        "emphasised",
+        "emphasized",
+        "conveyed",
+        "acknowledged",
+        "stated",
+        "urged Washington",
+        "warned",
+        "reiterated",
+        "maintained",
+        "asserted",
+        "claimed",
+        "noted",
+        "argued",
+        "added",
+        "lauded the idea",
+        "reaffirmed",
+    ],
+)
+def test_every_reporting_verb_attributes(extractor, verb):
+    text = f"Shah Mehmood Qureshi {verb} that the Afghan refugees must return home soon."
+    got = {(p.actor, p.speaker, p.topic) for p in extractor(text)}
+    assert ("Pakistan", "Shah Mehmood Qureshi", "afghan-refugees") in got, (verb, got)
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Pakistan denied that it gives sanctuary to the Haqqani network.", "Pakistan"),
+        ("Washington accused Islamabad of sheltering the Haqqani network.", "United States"),
+        ("Islamabad rejected the charge that it shelters the Haqqani network.", "Pakistan"),
+    ],
+)
+def test_states_as_speakers(extractor, text, actor):
+    assert (actor, "haqqani-network") in {(p.actor, p.topic) for p in extractor(text)}

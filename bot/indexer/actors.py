@@ -156,7 +156,8 @@ _TITLES = re.compile(
     r"^(?:(?:u\.?s\.?|us|pakistani?|afghan|indian|chinese|american|foreign|prime|"
     r"defen[cs]e|interior|finance|former|then|new|senior|deputy|acting|principal|"
     r"assistant|secretary|minister|president|ambassador|general|gen\.|lt\.|mr\.?|ms\.?|pm|fm|"
-    r"mrs\.?|dr\.?|army|chief|of|state|staff|the)\s+)+",
+    r"mrs\.?|dr\.?|army|chief|of|state|staff|the|spokes\w+|envoy|special|representative|"
+    r"senator|sen\.|chairman|admiral|adm\.|captain|capt\.|department|office|ministry)\s+)+",
     re.I,
 )
 

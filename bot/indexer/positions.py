@@ -97,6 +97,19 @@ REPORTING = frozenset(
         "predict",
         "estimate",
         "told",
+        "brand",
+        "term",
+        "label",
+        "dub",
+        "call",
+        "laud",
+        "praise",
+        "commend",
+        "hail",
+        "appreciate",
+        "reaffirm",
+        "reassure",
+        "thank",
     ]
 )
 # Verbs whose subject states a stance directly: "the US wants …", "Pakistan is concerned …"

@@ -205,3 +205,14 @@ def test_articles_json(db_copy: Path) -> None:
         assert isinstance(rec["story_id"], int)
         assert rec["positions"] > 0
     assert len({r["story_id"] for r in records}) == 5
+
+
+def test_ingest_seeds_dir_applies_seed_metadata(db_copy: Path) -> None:
+    """`ingest seeds/` reads seeds/metadata.yaml beside the files, as `seed` does."""
+    proc = run(db_copy, "articles", "--json")
+    records = {
+        Path(r["source_path"]).name[:3]: r for r in map(json.loads, proc.stdout.splitlines())
+    }
+    assert records["000"]["published"] == "2017-10-01"
+    assert records["004"]["source"] == "The Cipher Brief"
+    assert all(r["date_basis"] != "ingest-date" for r in records.values())

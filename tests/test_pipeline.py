@@ -516,3 +516,26 @@ def test_positions_json_record_shape(seeded_db_url: str, monkeypatch: pytest.Mon
         assert rec["article"]["source_path"].startswith("seeds/")
     dates = [rec["published"] for rec in records]
     assert dates == sorted(dates, reverse=True)  # newest first
+
+
+# ------------------------------------------------------------------ known bugs
+
+
+@pytest.mark.xfail(
+    reason=(
+        "bot/indexer/positions.py _attribute: `attribution` is the union over ALL candidates, "
+        "so the subject of a nested stance candidate ('Pakistan must act', via _commits) is "
+        "cut from the chosen speaker's content: 'Alice Wells said that Pakistan must act "
+        "…' → claim 'That must act …', which no longer says who must act"
+    ),
+    strict=True,
+)
+def test_reported_claim_keeps_the_clause_subject(indexer: Indexer) -> None:
+    result = indexer.ingest_text(ARTICLE)
+    claims = [
+        p.claim
+        for p in result.positions
+        if p.speaker == "Alice Wells" and p.topic == "haqqani-network"
+    ]
+    assert claims
+    assert all("Pakistan must act" in c for c in claims), claims

@@ -1,0 +1,197 @@
+"""The interactions endpoint: a threaded WSGI server (standard library) at /interactions,
+with /health for load balancers.
+
+Each request gets its own thread and is verified before anything is parsed. The answer is
+written first and the deferred work is handed to a small pool only when the server closes
+the response (WSGI's `close()` comes after the last byte is sent), so Discord always has
+the deferral before the follow-up that edits it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from bot.core.services import Services
+from bot.discord.interactions import Interactions, Work
+from bot.discord.rest import DiscordRest
+from bot.discord.verify import Verifier
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+INTERACTIONS_PATH = "/interactions"
+MAX_BODY_BYTES = 1_000_000  # an interaction is a few KB; a resolved message a little more
+
+StartResponse = Callable[..., Any]
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+
+class _ThenRun:
+    """A WSGI body that starts `after` once the server has finished sending it."""
+
+    def __init__(self, body: bytes, after: Callable[[], None] | None) -> None:
+        self._body = body
+        self._after = after
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._body
+
+    def close(self) -> None:
+        after, self._after = self._after, None
+        if after is not None:
+            after()
+
+
+def _respond(
+    start_response: StartResponse, status: str, body: bytes, ctype: str = "text/plain"
+) -> list[bytes]:
+    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def wsgi_app(
+    interactions: Interactions, verifier: Verifier, run: Callable[[Work], None]
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/health":
+            return _respond(start_response, "200 OK", b"ok")
+        if path != INTERACTIONS_PATH:
+            return _respond(start_response, "404 Not Found", b"not found")
+        if method != "POST":
+            return _respond(start_response, "405 Method Not Allowed", b"POST only")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length > MAX_BODY_BYTES:
+            return _respond(start_response, "413 Content Too Large", b"too large")
+        if length <= 0:
+            return _respond(start_response, "400 Bad Request", b"no body")
+        body = environ["wsgi.input"].read(length)
+        signature = environ.get("HTTP_X_SIGNATURE_ED25519")
+        timestamp = environ.get("HTTP_X_SIGNATURE_TIMESTAMP")
+        if not verifier.verify(signature, timestamp, body):
+            log.info("discord: refused a request with a bad or stale signature")
+            return _respond(start_response, "401 Unauthorized", b"invalid request signature")
+        try:
+            payload = json.loads(body)
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            return _respond(start_response, "400 Bad Request", b"not a JSON object")
+        answer = interactions.handle(payload)
+        data = json.dumps(answer.body).encode("utf-8")
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        )
+        after = answer.after
+        return _ThenRun(data, (lambda: run(after)) if after else None)
+
+    return application
+
+
+class DiscordServer:
+    """The endpoint on host:port; `port=0` picks a free one (tests)."""
+
+    def __init__(
+        self,
+        interactions: Interactions,
+        verifier: Verifier,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3001,
+        workers: int = 8,
+    ) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discord-work")
+        self.server = make_server(
+            host,
+            port,
+            wsgi_app(interactions, verifier, self._submit),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+        self._thread: threading.Thread | None = None
+
+    def _submit(self, work: Work) -> None:
+        self.pool.submit(work)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.server_address[0]}:{self.port}{INTERACTIONS_PATH}"
+
+    def start(self) -> DiscordServer:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="discord-http", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self.pool.shutdown(wait=True, cancel_futures=False)
+
+
+def build_rest(settings: Settings) -> DiscordRest:
+    token = settings.discord_bot_token
+    return DiscordRest(settings.discord_api_url, token.get_secret_value() if token else None)
+
+
+def build_server(
+    settings: Settings,
+    services: Services,
+    *,
+    rest: DiscordRest | None = None,
+    host: str = "0.0.0.0",
+    port: int | None = None,
+) -> DiscordServer:
+    """The endpoint for these settings; needs DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID."""
+    if not settings.discord_public_key or not settings.discord_application_id:
+        raise ValueError("DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID must be set")
+    interactions = Interactions(
+        services, rest or build_rest(settings), settings.discord_application_id
+    )
+    return DiscordServer(
+        interactions,
+        Verifier(settings.discord_public_key),
+        host=host,
+        port=settings.discord_port if port is None else port,
+    )
+
+
+def serve(settings: Settings, services: Services) -> None:
+    """Block serving Discord until interrupted."""
+    server = build_server(settings, services)
+    log.info("Discord: HTTP interactions on port %s, path %s", server.port, INTERACTIONS_PATH)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
+        server.pool.shutdown(wait=False)

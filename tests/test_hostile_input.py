@@ -30,7 +30,6 @@ from hypothesis import strategies as st
 
 from bot.core.handlers.ingest import ingest_reply
 from bot.indexer.pipeline import Indexer, IngestResult
-from bot.settings import Settings
 from storage.db import Database
 from tests.conftest import build_settings, copy_sqlite, snapshot_database, sqlite_url
 from tests.fake_slack import FakeSlack
@@ -366,9 +365,3 @@ def test_slash_command_without_response_url_is_refused_in_the_ack(harness: Slack
         urlencode({"command": "/position", "text": "haqqani"}), "application/x-www-form-urlencoded"
     )
     assert resp.status == 200 and "without a response_url" in resp.body
-
-
-def test_refused_settings_are_plain(tmp_path: Path) -> None:
-    """The Settings repr never shows a secret (the refusal paths log settings objects)."""
-    s = Settings(_env_file=None, slack_bot_token="xoxb-hidden", slack_signing_secret="sh")  # type: ignore[call-arg]
-    assert "xoxb-hidden" not in repr(s) and "sh'" not in repr(s)

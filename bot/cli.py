@@ -21,6 +21,7 @@ from bot.settings import Settings, get_settings
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # a frame's locals may hold a token
     help="US–Pakistan briefing bot: index articles, answer questions, post digests.",
 )
 
@@ -277,6 +278,9 @@ _register_extensions()
 
 
 def main() -> None:
+    from bot.logging_setup import install
+
+    install()  # before anything logs: known secrets are redacted from every record
     app()
 
 

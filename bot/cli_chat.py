@@ -33,7 +33,14 @@ def serve_forever(settings: Settings) -> None:
         typer.echo("error: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN", err=True)
         raise typer.Exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    run(settings, build_app(settings, _services(settings), verify_token=True))
+    from slack_bolt.error import BoltError
+
+    try:
+        app = build_app(settings, _services(settings), verify_token=True)
+    except BoltError as exc:  # auth.test refused the token: one line, not a traceback
+        typer.echo(f"error: Slack did not accept SLACK_BOT_TOKEN: {exc}", err=True)
+        raise typer.Exit(2) from None
+    run(settings, app)
 
 
 def console_forever(settings: Settings) -> None:

@@ -6,6 +6,7 @@ everything a platform adapter waits on — and prints p50/p99 for each. The targ
 p99 ≤ 50 ms on SQLite.
 
     .venv/bin/python bench/commands.py [--articles 10000] [--positions 100000] [--runs 300]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench]
 """
 
 from __future__ import annotations
@@ -145,20 +146,23 @@ def main() -> None:
     ap.add_argument("--positions", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--db", type=Path, default=None, help="reuse/keep the ledger here")
+    ap.add_argument("--database-url", default=None, help="any engine (overrides --db)")
     args = ap.parse_args()
     path = args.db or Path(tempfile.mkdtemp()) / "bench.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")  # type: ignore[call-arg]
+    url = args.database_url or f"sqlite:///{path}"
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     db = Database(settings.database_url)
     with db.session() as s:
         have = s.scalar(select(func.count()).select_from(Article)) or 0
     if have < args.articles:
         t0 = time.perf_counter()
         build(db, args.articles, args.positions)
-        print(f"built ledger in {time.perf_counter() - t0:.1f}s: {path}")
+        print(f"built ledger in {time.perf_counter() - t0:.1f}s: {db.engine.url!r}")
     with db.session() as s:
         n_art = s.scalar(select(func.count()).select_from(Article))
         n_pos = s.scalar(select(func.count()).select_from(Position))
-    print(f"ledger: {n_art:,} articles, {n_pos:,} positions (SQLite)")
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(db.dialect, db.dialect)
+    print(f"ledger: {n_art:,} articles, {n_pos:,} positions ({engine})")
     services = Services.build(settings, db)
     ctx = Ctx(services, user="bench")
     rng = random.Random(1)

@@ -518,18 +518,9 @@ def test_positions_json_record_shape(seeded_db_url: str, monkeypatch: pytest.Mon
     assert dates == sorted(dates, reverse=True)  # newest first
 
 
-# ------------------------------------------------------------------ known bugs
+# ------------------------------------------------------------------ claims
 
 
-@pytest.mark.xfail(
-    reason=(
-        "bot/indexer/positions.py _attribute: `attribution` is the union over ALL candidates, "
-        "so the subject of a nested stance candidate ('Pakistan must act', via _commits) is "
-        "cut from the chosen speaker's content: 'Alice Wells said that Pakistan must act "
-        "…' → claim 'That must act …', which no longer says who must act"
-    ),
-    strict=True,
-)
 def test_reported_claim_keeps_the_clause_subject(indexer: Indexer) -> None:
     result = indexer.ingest_text(ARTICLE)
     claims = [

@@ -363,3 +363,41 @@ def test_every_reporting_verb_attributes(extractor, verb):
 )
 def test_states_as_speakers(extractor, text, actor):
     assert (actor, "haqqani-network") in {(p.actor, p.topic) for p in extractor(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "starts", "absent"),
+    [
+        (
+            "The US broke its promises on the border fence, Shah Mehmood Qureshi said, after "
+            "Washington suspended security aid.",
+            "Shah Mehmood Qureshi",
+            "The US broke its promises",
+            "suspended",
+        ),
+        (
+            "Pakistani officials deny giving sanctuary to the Haqqani network.",
+            None,
+            "Deny giving sanctuary",
+            "officials",
+        ),
+        (
+            "Alice Wells said that Pakistan must act against the Haqqani network.",
+            "Alice Wells",
+            "Pakistan must act",
+            "said",
+        ),
+        (
+            "Donald Trump accused Islamabad of sheltering the Haqqani network.",
+            "Donald Trump",
+            "Accused Islamabad of sheltering",
+            "Trump",
+        ),
+    ],
+)
+def test_claims_read_as_the_stance(extractor, text, speaker, starts, absent):
+    claims = [p.claim for p in extractor(text) if p.speaker == speaker]
+    assert claims, text
+    for claim in claims:
+        assert claim.startswith(starts), claim
+        assert absent not in claim, claim

@@ -234,6 +234,35 @@ TITLE_SYNONYMS = {
     "fm": ("foreign", "minister"),
     "secretary": ("diplomat",),
 }
+# Reporting verbs whose stance is their object: the verb belongs in the claim ("accused
+# Pakistan of a double game", "denied providing assistance").
+OBJECT_VERBS = frozenset(
+    {
+        "accuse",
+        "deny",
+        "reject",
+        "condemn",
+        "welcome",
+        "praise",
+        "laud",
+        "commend",
+        "hail",
+        "criticise",
+        "criticize",
+        "blame",
+        "dismiss",
+        "brand",
+        "term",
+        "urge",
+        "thank",
+        "appreciate",
+        "question",
+        "express",
+        "demand",
+        "refuse",
+        "oppose",
+    }
+)
 LISTENER_VERBS = frozenset(["tell", "inform", "brief", "assure", "remind", "warn", "urge", "ask"])
 SETTINGS = frozenset(
     [
@@ -667,7 +696,9 @@ def _attribute(
     reports.sort(key=lambda c: (c[1].guessed, -c[0], c[3].i))
     _depth0, speaker, _attr, _verb = (reports or candidates)[0]
     mine = [c for c in candidates if c[1] == speaker]
-    attribution = set().union(*(c[2] for c in candidates))
+    # only the chosen speaker's own attribution is cut: a stance nested in what they report
+    # ("Wells said that Pakistan must act …") keeps its subject
+    attribution = set().union(*(c[2] for c in mine))
     if _mostly_quoted(unit, text):
         content_ids = {t.i for t in tokens if _in_quote(t, quotes)}
         for _d, _s, _a, verb in mine:
@@ -681,6 +712,24 @@ def _attribute(
                 content_ids |= _clause_ids(verb, with_objects=True)
         content_ids |= {t.i for t in tokens if _in_quote(t, quotes)}
     content = [t for t in tokens if t.i in content_ids and t.i not in attribution]
+    verb = mine[0][3]
+    if mine[0][0] >= 0 and verb.dep_ == "parataxis" and not _mostly_quoted(unit, text):
+        # a parenthetical attribution ("The US failed …, Asif said, after …"): what was
+        # said is the main clause around it, minus the attribution and the circumstances
+        # ("after the US suspended aid") that are the reporter's, not the speaker's
+        root = verb.head
+        outside = {t.i for t in verb.subtree}
+        for child in root.children:
+            if child.dep_ == "advcl" and any(
+                c.dep_ == "mark" and c.lower_ in CIRCUMSTANCE for c in child.children
+            ):
+                outside |= {t.i for t in child.subtree}
+        content = [t for t in root.subtree if t.i not in outside and t.i not in attribution]
+    if content and verb.lemma_.lower() in OBJECT_VERBS and not _mostly_quoted(unit, text):
+        # "accused the country of playing a double game", "deny providing assistance":
+        # the verb is part of the claim when what it reports is its object, not a clause
+        keep = {verb.i} | {c.i for c in verb.children if c.dep_ in ("neg", "aux", "prt")}
+        content = sorted([*content, *(t for t in tokens if t.i in keep)], key=lambda t: t.i)
     if mine[0][0] < 0 and _statistic(content):
         return None
     kind: Kind = "quote" if quotes and _content_quoted(content, quotes) else "reported"
@@ -1124,6 +1173,10 @@ def _actions(
                 continue
             evidence = sent.text.strip()
             span = (clause.start_char, clause.end_char)
+            if negated_offer and tok.dep_ == "xcomp":
+                # "decided not to offer …": the decision, not the bare infinitive
+                head = tok.head
+                clause = head.doc[head.i : tok.right_edge.i + 1]
             for topic in tagger.tags(clause.text):
                 yield (
                     ExtractedPosition(
@@ -1142,9 +1195,19 @@ def _actions(
 # ---------------------------------------------------------------- output
 
 
+CIRCUMSTANCE = frozenset(
+    {"after", "before", "following", "since", "when", "while", "as", "once", "until"}
+)
+LEADING_FILLER = re.compile(
+    r"^(?:(?:that|further|also|however|then|and|but|meanwhile|moreover|instead|after|"
+    r"while|when|as)\b[\s,]*)+",
+    re.I,
+)
+
+
 def _claim(content: str, limit: int = 20) -> str:
     """A short neutral claim: the content clause with quotes and attribution trimmed."""
-    cleaned = re.sub(r"[“”\"]", "", content)
+    cleaned = LEADING_FILLER.sub("", re.sub(r"[“”\"]", "", content).strip())
     cleaned = re.sub(r"\s+([,.;:!?%])", r"\1", cleaned)
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" ,;:-—")
     words = cleaned.split()

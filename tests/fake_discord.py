@@ -167,10 +167,12 @@ class FakeDiscord:
         headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(reset_after)}
         self._rules.append((method, path, _Rule(200, headers, "default", 1)))
 
-    def refuse(self, method: str, path: str, status: int, message: str, code: int = 0) -> None:
-        self._rules.append(
-            (method, path, _Rule(status, {}, {"message": message, "code": code}, 99))
-        )
+    def refuse(
+        self, method: str, path: str, status: int, message: str, *, code: int = 0, times: int = 99
+    ) -> None:
+        """Answer `method path` with an error, `times` times."""
+        body = {"message": message, "code": code}
+        self._rules.append((method, path, _Rule(status, {}, body, times)))
 
     # ------------------------------------------------------------------ inspection
 

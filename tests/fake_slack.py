@@ -3,6 +3,10 @@
 In the manner of slack-bolt's own test suite: a small http.server on a thread, a real
 WebClient(base_url=...) pointed at it, and assertions on what it received. It can be told
 to answer one method with 429 + Retry-After once, or with an API error.
+
+For posting digests it also plays Slack's three-step file upload (files.getUploadURLExternal,
+the upload URL itself, files.completeUploadExternal), conversations.open for direct
+messages, and can fail a method with HTTP 5xx a number of times, or answer it slowly.
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ class FakeSlack:
         self._lock = threading.Condition()
         self._rate_limited: dict[str, int] = {}
         self._errors: dict[str, str] = {}
+        self._server_errors: dict[str, tuple[int, int]] = {}  # method → (times left, status)
+        self._delays: dict[str, float] = {}
+        self.uploads: dict[str, bytes] = {}  # file id → the bytes uploaded
+        self._files = itertools.count(1)
         self._ts = itertools.count(1)
         fake = self
 
@@ -57,9 +65,15 @@ class FakeSlack:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                body = _parse(raw, self.headers.get("Content-Type", ""))
                 path = self.path.split("?", 1)[0]
-                if path.startswith("/api/"):
+                if path.startswith("/upload/"):
+                    body: dict[str, Any] = {"bytes": len(raw)}
+                    fake.uploads[path[len("/upload/") :]] = raw
+                else:
+                    body = _parse(raw, self.headers.get("Content-Type", ""))
+                if path.startswith("/upload/"):
+                    method = "upload:" + path[len("/upload/") :]
+                elif path.startswith("/api/"):
                     method = path[len("/api/") :]
                 elif path.startswith("/response/"):
                     method = "response_url:" + path[len("/response/") :]
@@ -108,6 +122,22 @@ class FakeSlack:
     def fail(self, method: str, error: str) -> None:
         self._errors[method] = error
 
+    def server_error(self, method: str, times: int = 1, status: int = 503) -> None:
+        """Answer `method` with HTTP `status` (and no effect) for the next `times` calls."""
+        self._server_errors[method] = (times, status)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer `method` only after `seconds` (the call takes effect first)."""
+        self._delays[method] = seconds
+
+    def posted(self, channel: str | None = None) -> list[Call]:
+        """chat.postMessage calls that succeeded (5xx'd ones had no effect), in order."""
+        return [
+            c
+            for c in self.received("chat.postMessage")
+            if c.body.get("_ok", True) and (channel is None or c.body.get("channel") == channel)
+        ]
+
     # ------------------------------------------------------------------ inspection
 
     def received(self, method: str) -> list[Call]:
@@ -140,11 +170,26 @@ class FakeSlack:
         with self._lock:
             retry_after = self._rate_limited.pop(method, None)
             error = self._errors.get(method)
+            failing = self._server_errors.get(method)
+            if failing is not None:
+                left, status = failing
+                if left <= 1:
+                    del self._server_errors[method]
+                else:
+                    self._server_errors[method] = (left - 1, status)
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
+        if failing is not None:
+            body["_ok"] = False
+            return failing[1], {}, {"ok": False, "error": "service_unavailable"}
         if retry_after is not None:
+            body["_ok"] = False
             return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
         if method.startswith("response_url:"):
             return 200, {}, b"ok"
         if error:
+            body["_ok"] = False
             return 200, {}, {"ok": False, "error": error}
         if method == "auth.test":
             return (
@@ -163,4 +208,20 @@ class FakeSlack:
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": ts}
+        if method == "conversations.open":
+            return 200, {}, {"ok": True, "channel": {"id": f"D{body.get('users', 'X')}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._files):06d}"
+            return (
+                200,
+                {},
+                {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"},
+            )
+        if method == "files.completeUploadExternal":
+            files = body.get("files") or []
+            if isinstance(files, str):
+                files = json.loads(files)
+            return 200, {}, {"ok": True, "files": [{"id": f.get("id")} for f in files]}
+        if method.startswith("upload:"):
+            return 200, {}, b"OK"
         return 200, {}, {"ok": True}

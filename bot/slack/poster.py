@@ -1,0 +1,202 @@
+"""SlackPoster: the Poster protocol (bot.core.poster) over the bot's WebClient.
+
+Owns how unprompted messages reach Slack: rendering through bot.slack.render (so Block
+Kit limits are met by the one module that knows them), continuation in a thread, the pace
+Slack asks for (one message per second per channel), and retries. 429s are waited out by
+the client's RateLimitErrorRetryHandler (Retry-After); 5xx answers, timeouts and dropped
+connections are retried here with exponential backoff (tenacity). When Slack keeps failing
+the call raises PostFailed with a reason short enough for `/digest status`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import threading
+import time
+import urllib.error
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from tenacity import (
+    RetryCallState,
+    RetryError,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from bot.core.poster import PostFailed
+from bot.core.reply import Reply
+from bot.settings import Settings
+from bot.slack.render import Message, to_messages
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth another try: Slack's 5xx/overload answers, 429 past the client's own retries,
+    and network trouble. A refusal (channel_not_found, not_in_channel…) is not."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200) or 200
+        return status >= 500 or status == 429 or exc.response.get("error") in _TRANSIENT_ERRORS
+    return isinstance(
+        exc,
+        urllib.error.URLError
+        | TimeoutError
+        | ConnectionError
+        | socket.timeout
+        | http.client.HTTPException,
+    )
+
+
+def retry_after(exc: BaseException | None) -> float | None:
+    """Slack's Retry-After, when a 429 got past the client's own rate-limit handler."""
+    if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429:
+        headers = getattr(exc.response, "headers", None) or {}
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        try:
+            return float(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def reason(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", None)
+        error = exc.response.get("error") if exc.response is not None else None
+        return f"HTTP {status}: {error or 'error'}"
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+class SlackPoster:
+    platform = "slack"
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        min_interval: float = 1.0,
+        attempts: int = 5,
+        backoff: float = 1.0,
+        backoff_max: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.min_interval = min_interval
+        self.attempts = attempts
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self._sleep = sleep
+        self._last: dict[str, float] = {}
+        self._pace = threading.Lock()
+        self._channel_locks: dict[str, threading.Lock] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> SlackPoster:
+        from bot.slack.app import build_client
+
+        return cls(build_client(settings), **kwargs)
+
+    # ------------------------------------------------------------------ Poster
+
+    def post(self, channel: str, reply: Reply, *, thread: str | None = None) -> list[str]:
+        """Every message of the reply in order; without `thread`, messages after the first
+        continue in the first one's thread."""
+        ids: list[str] = []
+        for msg in to_messages(reply):
+            ts = self._post_message(channel, msg, thread=thread)
+            ids.append(ts)
+            thread = thread or ts
+        return ids
+
+    def upload_png(self, channel: str, png: bytes, *, title: str, thread: str | None = None) -> str:
+        def call() -> str:
+            resp = self.client.files_upload_v2(
+                channel=channel,
+                content=png,
+                filename="weekly-chart.png",
+                title=title,
+                thread_ts=thread,
+            )
+            file = resp.get("file") or {}
+            return str(file.get("id") or "")
+
+        return self._paced(channel, "files.upload", call)
+
+    def direct_message(self, user: str, reply: Reply) -> list[str]:
+        def open_dm() -> str:
+            resp = self.client.conversations_open(users=user)
+            return str((resp.get("channel") or {}).get("id"))
+
+        channel = self._retrying("conversations.open", open_dm)
+        return self.post(channel, reply)
+
+    # ------------------------------------------------------------------ internals
+
+    def _post_message(self, channel: str, msg: Message, *, thread: str | None) -> str:
+        def call() -> str:
+            resp = self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread,
+                text=msg["text"],
+                blocks=msg["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            return str(resp.get("ts"))
+
+        return self._paced(channel, "chat.postMessage", call)
+
+    def _paced(self, channel: str, what: str, call: Callable[[], T]) -> T:
+        """One call per channel per `min_interval`, counted from the previous call's end."""
+        with self._pace:
+            lock = self._channel_locks.setdefault(channel, threading.Lock())
+        with lock:
+            wait = self._last.get(channel, float("-inf")) + self.min_interval - time.monotonic()
+            if wait > 0:
+                self._sleep(wait)
+            try:
+                return self._retrying(what, call)
+            finally:
+                self._last[channel] = time.monotonic()
+
+    def _retrying(self, what: str, call: Callable[[], T]) -> T:
+        exponential = wait_exponential(multiplier=self.backoff, max=self.backoff_max)
+
+        def wait(state: RetryCallState) -> float:
+            asked = retry_after(state.outcome.exception() if state.outcome else None)
+            return asked if asked is not None else exponential(state)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait,
+            retry=retry_if_exception(transient),
+            sleep=self._sleep,
+            before_sleep=lambda state: log.warning(
+                "slack: %s failed (%s); retry %d",
+                what,
+                reason(state.outcome.exception()) if state.outcome else "?",
+                state.attempt_number,
+            ),
+            reraise=False,
+        )
+        try:
+            return retrying(call)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            raise PostFailed(
+                f"{what} failed after {self.attempts} attempts: {reason(last) if last else '?'}"
+            ) from last
+        except (SlackApiError, SlackClientError, OSError, http.client.HTTPException) as exc:
+            raise PostFailed(f"{what}: {reason(exc)}") from exc

@@ -214,6 +214,14 @@ def last_window_end(session: Session, subscription_id: int) -> dt.datetime | Non
     )
 
 
+def first_window_start(session: Session, subscription_id: int) -> dt.datetime | None:
+    """Where a subscription's first successful digest starts when earlier runs failed:
+    the news those failed runs were meant to carry is not dropped."""
+    return session.scalar(
+        select(func.min(DigestRun.window_start)).where(DigestRun.subscription_id == subscription_id)
+    )
+
+
 def run_for(session: Session, subscription_id: int, period: str) -> RunRow | None:
     row = session.scalar(
         select(DigestRun).where(

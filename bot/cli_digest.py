@@ -1,0 +1,162 @@
+"""Digest commands of `python -m bot`: compose one, post what is due, run the scheduler.
+
+* `digest [--channel C] [--since DATE] [--print]` — compose a digest (the channel's topics
+  and last window when it has a subscription) and print it, or post it to the channel as an
+  on-demand run when Slack is configured.
+* `digest-due` — one tick, for cron: post every digest due now (missed ones within the
+  grace, coalesced), resume abandoned runs, send alerts; exactly once across processes.
+* `digest-worker [--seconds N]` — the scheduler alone (APScheduler), for deployments that
+  serve Slack elsewhere, and for the crash tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings, get_settings
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _services(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.core.services import Services
+
+    return Services.build(settings)
+
+
+def _poster(settings: Settings):  # type: ignore[no-untyped-def]
+    if settings.slack_bot_token is None:
+        raise _fail("SLACK_BOT_TOKEN is not set: nothing to post with (use --print)")
+    from bot.slack.poster import SlackPoster
+
+    return SlackPoster.from_settings(settings)
+
+
+def digest(
+    channel: Annotated[
+        str | None, typer.Option(help="Channel id (its subscription's topics).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD, or 7d / 2w ago.")] = None,
+    print_: Annotated[bool, typer.Option("--print", help="Print instead of posting.")] = False,
+    platform: Annotated[str, typer.Option(help="Platform of --channel.")] = "slack",
+) -> None:
+    """Compose a digest of what came in (since the channel's last one, or --since)."""
+    from bot.console.render import render
+    from bot.core import schedule
+    from bot.core.digest import compose
+    from bot.core.invocation import parse_date
+    from storage import digests
+
+    settings = get_settings()
+    services = _services(settings)
+    clock = schedule.clock_from_settings(settings.clock_override)
+    now = schedule.aware(clock.now())
+    sub = None
+    start: dt.datetime | None = None
+    if channel:
+        with services.db.session() as session:
+            sub = digests.subscription_for(session, platform, channel)
+            if sub is not None:
+                end = digests.last_window_end(session, sub.id)
+                start = schedule.aware(end) if end else None
+    if since:
+        day = parse_date(since, today=now.date())
+        if day is None:
+            raise _fail(f"not a date: {since!r} (use YYYY-MM-DD, YYYY-MM, or 7d)")
+        start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    start = start or now - dt.timedelta(days=1)
+    if print_ or not channel:
+        zone = schedule.spec_of(sub).zone if sub else None
+        with services.db.session() as session:
+            result = compose(
+                session,
+                start=start,
+                end=now,
+                topics=sub.topics if sub else (),
+                taxonomy=services.taxonomy,
+                zone=zone,
+            )
+        sys.stdout.write(render(result.reply) + "\n")
+        return
+    poster = _poster(settings)
+    if sub is not None and not since:
+        from bot.scheduler import DigestRunner
+
+        outcome = DigestRunner(services, poster, clock).run_now(sub.id)
+        typer.echo(
+            f"{outcome.status}: {outcome.messages} messages"
+            + (f" ({outcome.error})" if outcome.error else "")
+        )
+        if outcome.status == "failed":
+            raise typer.Exit(1)
+        return
+    from bot.core.digest import split_reply
+    from bot.core.poster import PostFailed
+
+    with services.db.session() as session:
+        result = compose(session, start=start, end=now, taxonomy=services.taxonomy)
+    thread = None
+    try:
+        for part in split_reply(result.reply):
+            ids = poster.post(channel, part, thread=thread)
+            thread = thread or (ids[0] if ids else None)
+    except PostFailed as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo("posted")
+
+
+def digest_due() -> None:
+    """Post every digest due now, exactly once (for cron: run it every few minutes)."""
+    from bot.scheduler import DigestRunner
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runner = DigestRunner(_services(settings), _poster(settings))
+    for outcome in runner.run_due():
+        typer.echo(f"{outcome.subscription_id} {outcome.period}: {outcome.status}")
+    runner.notify_followers()
+
+
+def digest_worker(
+    seconds: Annotated[float | None, typer.Option(help="Stop after this long.")] = None,
+    sweep: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 15.0,
+) -> None:
+    """Run the digest scheduler (no chat server)."""
+    from bot.scheduler import DigestScheduler
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    scheduler = DigestScheduler(_services(settings), _poster(settings), sweep_seconds=sweep)
+    scheduler.start()
+    typer.echo("digest scheduler running", err=True)
+    deadline = None if seconds is None else time.monotonic() + seconds
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+
+
+def start_with_slack(settings: Settings, services: object, client: object) -> object:
+    """Start the scheduler beside the Slack server (bot.cli_chat.serve_forever calls this)."""
+    from bot.scheduler import DigestScheduler
+    from bot.slack.poster import SlackPoster
+
+    return DigestScheduler(services, SlackPoster(client)).start()  # type: ignore[arg-type]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("digest")(digest)
+    app.command("digest-due")(digest_due)
+    app.command("digest-worker")(digest_worker)

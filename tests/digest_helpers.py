@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.core.schedule import naive_utc
 from bot.core.services import Services
 from bot.settings import Settings
+from bot.slack.app import retry_handlers
 from bot.slack.poster import SlackPoster
 from storage.db import Database
 from storage.digests import SubscriptionRow, save_subscription
@@ -142,18 +143,31 @@ def services_for(settings: Settings) -> Services:
 
 
 def poster_for(fake: FakeSlack, *, min_interval: float = 0.0, attempts: int = 5) -> SlackPoster:
-    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url, retry_handlers=retry_handlers())
     return SlackPoster(
         client, min_interval=min_interval, attempts=attempts, backoff=0.01, backoff_max=0.05
     )
 
 
-def many_positions(n: int, topic: str = "security-aid", actor: str = US) -> list[P]:
-    """n distinct invented statements (enough of them make a digest several messages long)."""
+TOPICS = (
+    "security-aid",
+    "trust",
+    "safe-havens",
+    "haqqani-network",
+    "afghan-peace-process",
+    "border-management",
+    "afghan-refugees",
+    "taliban-support",
+)
+
+
+def many_positions(n: int, topic: str | None = None, actor: str | None = None) -> list[P]:
+    """n distinct invented statements, spread over topics and both sides unless fixed
+    (enough of them make a digest several messages long)."""
     return [
         P(
-            actor,
-            topic,
+            actor or (US, PK)[(i // len(TOPICS)) % 2],
+            topic or TOPICS[i % len(TOPICS)],
             f"claim number {i} about the programme",
             f"“Invented statement {i}: the programme of district {i} will be reviewed "
             f"before the next quarterly meeting,” said the official.",

@@ -22,10 +22,16 @@ def _services(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def serve_forever(settings: Settings) -> None:
-    """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT at /slack/events."""
+    """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT at /slack/events;
+    and Discord on $DISCORD_PORT when DISCORD_* are set (alone when Slack has no token)."""
     from bot.slack.app import build_app
     from bot.slack.server import serve as run
 
+    if settings.slack_bot_token is None and settings.has_discord_credentials:
+        from bot.cli_discord import serve_discord_forever  # Discord only
+
+        serve_discord_forever(settings)
+        return
     if settings.slack_bot_token is None:
         typer.echo("error: SLACK_BOT_TOKEN is not set", err=True)
         raise typer.Exit(2)
@@ -35,11 +41,15 @@ def serve_forever(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from slack_bolt.error import BoltError
 
+    services = _services(settings)
     try:
-        app = build_app(settings, _services(settings), verify_token=True)
+        app = build_app(settings, services, verify_token=True)
     except BoltError as exc:  # auth.test refused the token: one line, not a traceback
         typer.echo(f"error: Slack did not accept SLACK_BOT_TOKEN: {exc}", err=True)
         raise typer.Exit(2) from None
+    from bot.cli_discord import serve_alongside  # Discord beside Slack, when configured
+
+    serve_alongside(settings, services)
     run(settings, app)
 
 

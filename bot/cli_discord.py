@@ -48,15 +48,25 @@ def start_in_background(settings: Settings, services: Services) -> DiscordServer
     return server
 
 
-def serve_discord() -> None:
-    """Answer Discord interactions over HTTP on $DISCORD_PORT at /interactions."""
+def serve_alongside(settings: Settings, services: Services) -> None:
+    """The hook `serve` calls before serving Slack: Discord too, when it is configured."""
+    if settings.has_discord_credentials:
+        start_in_background(settings, services)
+
+
+def serve_discord_forever(settings: Settings) -> None:
+    """Block serving Discord alone (`serve-discord`, or `serve` with no Slack token)."""
     from bot.core.services import Services
     from bot.discord.server import serve
 
-    settings = get_settings()
     _check(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     serve(settings, Services.build(settings))
+
+
+def serve_discord() -> None:
+    """Answer Discord interactions over HTTP on $DISCORD_PORT at /interactions."""
+    serve_discord_forever(get_settings())
 
 
 def discord_register(

@@ -213,3 +213,11 @@ def test_discord_register_globally_and_from_the_guild_setting(
         f"/applications/{APP_ID}/commands",
         f"/applications/{APP_ID}/guilds/400000000000000002/commands",
     ]
+
+
+def test_poster_from_settings_uses_discord_api_url(fake_discord: FakeDiscord) -> None:
+    from tests.fake_discord import discord_settings
+
+    settings = discord_settings("sqlite://", fake_discord.api_url, "00" * 32)
+    DiscordPoster.from_settings(settings).post(CHANNEL, DIGEST)
+    assert fake_discord.received("POST", f"/channels/{CHANNEL}/messages")

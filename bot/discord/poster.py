@@ -30,6 +30,14 @@ class DiscordPoster:
         self._dm_channels: dict[str, str] = {}
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DiscordPoster:
+        """A poster for these settings (DISCORD_BOT_TOKEN, DISCORD_API_URL)."""
+        if settings.discord_bot_token is None:
+            raise ValueError("DISCORD_BOT_TOKEN must be set to post to Discord")
+        token = settings.discord_bot_token.get_secret_value()
+        return cls(DiscordRest(settings.discord_api_url, token))
+
     def post(self, channel: str, reply: Reply, *, thread: str | None = None) -> list[str]:
         ids: list[str] = []
         for msg in to_messages(reply):
@@ -105,11 +113,3 @@ def _reason(exc: DiscordError) -> str:
     }
     hint = hints.get(exc.status)
     return f"Discord refused ({exc.status}): {exc.message}" + (f" — {hint}" if hint else "")
-
-
-def build_poster(settings: Settings) -> DiscordPoster:
-    """A poster for these settings (DISCORD_BOT_TOKEN, DISCORD_API_URL)."""
-    if settings.discord_bot_token is None:
-        raise ValueError("DISCORD_BOT_TOKEN must be set to post to Discord")
-    rest = DiscordRest(settings.discord_api_url, settings.discord_bot_token.get_secret_value())
-    return DiscordPoster(rest)

@@ -5,6 +5,7 @@ threads, catch-up, Slack failing, resuming, alerts, the chart, and the chat comm
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,7 +129,7 @@ def test_long_digest_continues_in_a_thread_at_one_message_per_second(
     assert "thread_ts" not in first.body or not first.body["thread_ts"]
     assert {p.body["thread_ts"] for p in posts[1:]} == {"1700000000.000001"}
     assert all(len(p.body["blocks"]) <= 50 for p in posts)
-    gaps = [b.at - a.at for a, b in zip(posts, posts[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(posts)]
     assert min(gaps) >= 0.95
     assert len({p.body["text"] for p in posts}) == len(posts)  # (2/n), (3/n)…
     [run] = _runs(services)

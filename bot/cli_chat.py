@@ -50,6 +50,9 @@ def serve_forever(settings: Settings) -> None:
     from bot.cli_discord import serve_alongside  # Discord beside Slack, when configured
 
     serve_alongside(settings, services)
+    from bot.cli_digest import start_with_slack  # scheduled digests and alerts, via Slack
+
+    start_with_slack(settings, services, app.client)
     run(settings, app)
 
 

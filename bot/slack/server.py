@@ -26,6 +26,9 @@ EVENTS_PATH = "/slack/events"
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of 20 clients overflowed it and
+    # the dropped SYNs were retried after 1 s, pushing acks toward Slack's 3 s limit.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

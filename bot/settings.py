@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     min_article_words: int = 25
     min_english_share: float = 0.5
     near_duplicate_threshold: float = 0.6
+    # spaCy parses a batch at once; its memory grows with the words in the batch, not the
+    # article count, so batches close at whichever limit comes first
+    ingest_batch_articles: int = 32
+    ingest_batch_words: int = 6000
 
     # Fetching links
     fetch_timeout_seconds: float = 10.0

@@ -101,6 +101,9 @@ class ActorDirectory:
             for form in (body.name, *body.variants):
                 self.bodies[_key(form)] = body
 
+        forms = sorted((f for f in self.bodies if len(f) > 3), key=len, reverse=True)
+        self._body_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b")
+
     @property
     def actor_names(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.states.values()))
@@ -126,10 +129,8 @@ class ActorDirectory:
             if found is not None:
                 return found
         # "Pakistan Foreign Office (FO)", "the US State Department's spokesperson"
-        for form, body in self.bodies.items():
-            if len(form) > 3 and re.search(rf"\b{re.escape(form)}\b", key):
-                return body
-        return None
+        match = self._body_pattern.search(key)
+        return self.bodies[match.group(0)] if match else None
 
     def state(self, mention: str) -> str | None:
         """A state named outright: "Pakistan", "Washington", "the US"."""

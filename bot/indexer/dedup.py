@@ -25,6 +25,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
 _QUOTES = str.maketrans(
     {
         "‘": "'",
@@ -101,15 +103,17 @@ def simhash(text: str) -> int:
     Uses a stable hash (BLAKE2b) rather than Python's `hash`, which is salted
     per process and would make stored fingerprints useless after a restart.
     """
-    counts = [0] * 64
-    for shingle in shingles(text):
-        h = _hash64(shingle)
-        for bit in range(64):
-            counts[bit] += 1 if (h >> bit) & 1 else -1
+    hashes = np.fromiter(
+        (_hash64(s) for s in shingles(text)), dtype=np.uint64, count=-1
+    )
+    if hashes.size == 0:
+        return 0
+    # one column per bit: +1 votes where the shingle's hash has it set, -1 where not
+    bits = (hashes[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+    votes = 2 * bits.sum(axis=0, dtype=np.int64) - hashes.size
     value = 0
-    for bit, count in enumerate(counts):
-        if count > 0:
-            value |= 1 << bit
+    for bit in np.flatnonzero(votes > 0):
+        value |= 1 << int(bit)
     return _to_signed(value)
 
 

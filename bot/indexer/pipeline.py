@@ -129,10 +129,16 @@ class Indexer:
     # ------------------------------------------------------------ the pipeline
 
     def ingest_many(
-        self, raws: Iterable[RawArticle | IngestResult], *, batch_size: int = 32
+        self, raws: Iterable[RawArticle | IngestResult]
     ) -> Iterator[IngestResult]:
-        """Ingest in order, batching the model work; results already decided pass through."""
+        """Ingest in order, batching the model work; results already decided pass through.
+
+        A batch closes at `ingest_batch_articles` articles or `ingest_batch_words` words,
+        whichever comes first, which bounds peak memory for long articles without giving
+        up `nlp.pipe`'s throughput on short ones.
+        """
         batch: list[tuple[RawArticle, _Pending]] = []
+        words = 0
         for raw in raws:
             if isinstance(raw, IngestResult):
                 yield raw
@@ -142,9 +148,13 @@ class Indexer:
                 yield screened
                 continue
             batch.append((raw, screened))
-            if len(batch) >= batch_size:
+            words += len(screened.clean.text.split())
+            if (
+                len(batch) >= self.settings.ingest_batch_articles
+                or words >= self.settings.ingest_batch_words
+            ):
                 yield from self._process(batch)
-                batch = []
+                batch, words = [], 0
         if batch:
             yield from self._process(batch)
 

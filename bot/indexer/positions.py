@@ -310,6 +310,7 @@ class Unit:
     sents: list[Span] = field(default_factory=list)
     label: str | None = None  # interview label of the paragraph, if any
     question: bool = False
+    _quotes: list[tuple[int, int]] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -336,6 +337,7 @@ class _Context:
     last_subject: Speaker | None = None
     unit_index: int = 0
     last_subject_unit: int = -10
+    ents: list[Span] = field(default_factory=list)  # doc.ents, computed once per document
 
     def met(self, speaker: Speaker, title_words: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         if speaker.kind != "person" or not speaker.name:
@@ -364,6 +366,7 @@ def extract_positions(
 ) -> list[ExtractedPosition]:
     text = doc.text
     ctx = _Context(directory, published, _default_actor(text, directory))
+    ctx.ents = list(doc.ents)
     units = list(_units(doc))
     out: list[ExtractedPosition] = []
     question_topics: list[str] = []
@@ -534,6 +537,12 @@ def _quote_open_after(text: str, start: int, end: int) -> bool:
 
 def _quoted_spans(text: str, unit: Unit) -> list[tuple[int, int]]:
     """Character spans (absolute) inside double quotes; an unclosed quote runs to the end."""
+    if unit._quotes is None:
+        unit._quotes = _find_quotes(text, unit)
+    return unit._quotes
+
+
+def _find_quotes(text: str, unit: Unit) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     seg = text[unit.start : unit.end]
     i = 0
@@ -844,6 +853,21 @@ def _agent(verb: Token) -> Token | None:
     return None
 
 
+def _ent_of(tok: Token) -> Span | None:
+    """The named entity a token is part of, read from its IOB tags: `doc.ents` rebuilds
+    every entity span on each access, which dominated extraction time."""
+    if not tok.ent_type_:
+        return None
+    doc = tok.doc
+    start = tok.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = tok.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
+
+
 def _span_of(tok: Token) -> str:
     """The mention's text: the token's compound/title modifiers, not its clauses."""
     left = tok
@@ -854,7 +878,7 @@ def _span_of(tok: Token) -> str:
     text = words.text
     # include "of State …" style appositions only when they are names (Secretary of State)
     if tok.ent_type_ == "PERSON":
-        ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+        ent = _ent_of(tok)
         if ent is not None:
             return ent.text
     return text
@@ -959,7 +983,7 @@ def _unknown_person(
     surname = _span_of(tok).split()[-1].casefold() if _span_of(tok).split() else ""
     if surname in ctx.unknown_people:
         return ctx.unknown_people[surname]
-    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+    ent = _ent_of(tok)
     name = ent.text if ent is not None and ent.label_ == "PERSON" else _span_of(tok)
     context = (
         phrase
@@ -1078,8 +1102,8 @@ def _note_subject(unit: Unit, ctx: _Context) -> None:
 def _note_mentions(unit: Unit, ctx: _Context) -> None:
     """Remember the people the unit names: the last known one for a later "he said", and
     unknown ones whose title places them, for a later bare surname."""
-    for sent in unit.sents:
-        for ent in sent.ents:
+    for ent in ctx.ents:
+        if unit.start <= ent.start_char < unit.end:
             if ent.label_ != "PERSON":
                 continue
             root = ent.root

@@ -28,23 +28,37 @@ def _cue_pattern(cue: str) -> str:
     return rf"(?<![\w-])(?:{body})(?:e?s|['’]s|s['’])?(?![\w])"
 
 
+def _anchor(cue: str) -> str:
+    """A literal piece every text matching the cue contains: its longest plain fragment
+    (wildcards, hyphens and spaces may vary between forms, the fragments may not)."""
+    pieces = [p for p in re.split(r"[\s*-]+", cue.lower()) if p]
+    return max(pieces, key=len) if pieces else ""
+
+
 @dataclass(frozen=True)
 class _Cue:
     topic: str
     weak: bool
     pattern: re.Pattern[str]
+    # substrings of which at least one occurs in any text the pattern matches: a cheap
+    # `in` test skips the regex for most cue groups on most sentences
+    anchors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: the per-text cache keys on it
 class Tagger:
     cues: tuple[_Cue, ...]
     actor_topics: tuple[tuple[str, str], ...] = ()
 
     def _matches(self, text: str) -> list[tuple[int, int, str, bool]]:
+        return _matches(self, text)
+
+    def _scan(self, text: str) -> list[tuple[int, int, str, bool]]:
         low = text.lower()
         found = [
             (m.start(), m.end(), cue.topic, cue.weak)
             for cue in self.cues
+            if any(a in low for a in cue.anchors)
             for m in cue.pattern.finditer(low)
         ]
         # longest first; a match overlapping a longer one of another topic is dropped
@@ -78,6 +92,13 @@ class Tagger:
         return out
 
 
+@lru_cache(maxsize=8192)
+def _matches(tagger: Tagger, text: str) -> list[tuple[int, int, str, bool]]:
+    """Cached per text: a sentence is tagged for its content, its evidence and once per
+    topic for the quote/reported kind."""
+    return tagger._scan(text)
+
+
 @lru_cache(maxsize=4)
 def build_tagger(taxonomy: Taxonomy) -> Tagger:
     cues: list[_Cue] = []
@@ -89,7 +110,8 @@ def build_tagger(taxonomy: Taxonomy) -> Tagger:
                 alternation = "|".join(
                     _cue_pattern(c) for c in sorted(group, key=len, reverse=True)
                 )
-                cues.append(_Cue(topic.id, weak, re.compile(alternation)))
+                anchors = tuple(sorted({_anchor(c) for c in group} - {""}))
+                cues.append(_Cue(topic.id, weak, re.compile(alternation), anchors))
         if topic.actor:
             actor_topics.append((topic.actor, topic.id))
     return Tagger(tuple(cues), tuple(actor_topics))

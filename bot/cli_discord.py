@@ -18,6 +18,7 @@ from bot.settings import Settings, get_settings
 if TYPE_CHECKING:
     from bot.core.services import Services
     from bot.discord.server import DiscordServer
+    from bot.scheduler import DigestScheduler
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,30 @@ def _check(settings: Settings) -> None:
         log.warning("DISCORD_BOT_TOKEN is not set: commands work, scheduled posts will not")
 
 
+def start_digests(settings: Settings, services: Services) -> DigestScheduler | None:
+    """Scheduled digests and alerts for Discord subscriptions, posted with the bot token.
+
+    The scheduler is the digest code's own (bot.scheduler): it serves one platform, takes
+    only that platform's subscriptions, and claims every run in the database before
+    posting — so Discord gets the same exactly-once guarantee as Slack.
+    """
+    if settings.discord_bot_token is None:
+        return None
+    from bot.discord.poster import DiscordPoster
+    from bot.scheduler import DigestScheduler
+
+    return DigestScheduler(services, DiscordPoster.from_settings(settings)).start()
+
+
 def start_in_background(settings: Settings, services: Services) -> DiscordServer:
-    """Serve Discord on a daemon thread (for `serve`, beside Slack) and return the server."""
+    """Serve Discord on a daemon thread (for `serve`, beside Slack) and return the server;
+    Discord's digest scheduler starts with it."""
     from bot.discord.server import INTERACTIONS_PATH, build_server
 
     _check(settings)
     server = build_server(settings, services).start()
     log.info("Discord: HTTP interactions on port %s, path %s", server.port, INTERACTIONS_PATH)
+    start_digests(settings, services)
     return server
 
 
@@ -61,7 +79,9 @@ def serve_discord_forever(settings: Settings) -> None:
 
     _check(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    serve(settings, Services.build(settings))
+    services = Services.build(settings)
+    start_digests(settings, services)
+    serve(settings, services)
 
 
 def serve_discord() -> None:

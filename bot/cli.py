@@ -247,10 +247,15 @@ def start() -> None:
         from bot import cli_chat
     except ImportError:
         cli_chat = None  # type: ignore[assignment]
-    if cli_chat is not None and settings.has_slack_credentials:
+    if cli_chat is not None and (
+        settings.has_slack_credentials or settings.has_discord_credentials
+    ):
         cli_chat.serve_forever(settings)
     elif cli_chat is not None:
-        typer.echo("No Slack credentials (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): local console.")
+        typer.echo(
+            "No Slack or Discord credentials (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET, or "
+            "DISCORD_APPLICATION_ID + DISCORD_PUBLIC_KEY): local console."
+        )
         cli_chat.console_forever(settings)
     else:
         positions(topic="haqqani", actor=None, since=None, as_json=False)

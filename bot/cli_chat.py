@@ -24,7 +24,7 @@ def _services(settings: Settings):  # type: ignore[no-untyped-def]
 def serve_forever(settings: Settings) -> None:
     """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT at /slack/events;
     and Discord on $DISCORD_PORT when DISCORD_* are set (alone when Slack has no token)."""
-    from bot.slack.app import build_app
+    from bot.slack.app import SlackTokenRejected, build_app
     from bot.slack.server import serve as run
 
     if settings.slack_bot_token is None and settings.has_discord_credentials:
@@ -39,12 +39,10 @@ def serve_forever(settings: Settings) -> None:
         typer.echo("error: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN", err=True)
         raise typer.Exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from slack_bolt.error import BoltError
-
     services = _services(settings)
     try:
         app = build_app(settings, services, verify_token=True)
-    except BoltError as exc:  # auth.test refused the token: one line, not a traceback
+    except SlackTokenRejected as exc:  # auth.test refused the token: one line, no traceback
         typer.echo(f"error: Slack did not accept SLACK_BOT_TOKEN: {exc}", err=True)
         raise typer.Exit(2) from None
     from bot.cli_discord import serve_alongside  # Discord beside Slack, when configured

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -32,6 +33,10 @@ def build_client(settings: Settings) -> WebClient:
     return WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers())
 
 
+class SlackTokenRejected(RuntimeError):
+    """Slack refused the bot token at start-up (auth.test); the message is safe to print."""
+
+
 def build_app(
     settings: Settings,
     services: Services,
@@ -47,15 +52,18 @@ def build_app(
     ):
         client.retry_handlers = [*(client.retry_handlers or []), *retry_handlers()]
     secret = settings.slack_signing_secret
-    app = App(
-        client=client,
-        signing_secret=secret.get_secret_value() if secret else "",
-        request_verification_enabled=secret is not None,
-        token_verification_enabled=verify_token,
-        # ack() returns the HTTP response at once; the listener keeps running in a thread
-        process_before_response=False,
-        raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+    try:
+        app = App(
+            client=client,
+            signing_secret=secret.get_secret_value() if secret else "",
+            request_verification_enabled=secret is not None,
+            token_verification_enabled=verify_token,
+            # ack() returns the HTTP response at once; the listener keeps running in a thread
+            process_before_response=False,
+            raise_error_for_unhandled_request=False,
+            logger=logging.getLogger("bot.slack.bolt"),
+        )
+    except BoltError as exc:
+        raise SlackTokenRejected(str(exc)) from None
     register(app, services)
     return app

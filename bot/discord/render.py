@@ -30,6 +30,7 @@ from bot.core.reply import (
     Span,
     quoted,
 )
+from bot.core.textfit import join_to_fit, split_to_fit
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -102,41 +103,12 @@ def _span(span: Span) -> str:
 
 def _split_plain(text: str, limit: int) -> list[str]:
     """Plain text in pieces that each fit `limit` once escaped: at spaces where possible."""
-    out: list[str] = []
-    current, used = "", 0
-    for word in re.split(r"(?<=\s)", text):
-        cost = size(escape(word))
-        if cost > limit:  # a monster word: cut it by characters
-            for ch in word:
-                c = size(escape(ch))
-                if used + c > limit:
-                    out.append(current)
-                    current, used = "", 0
-                current += ch
-                used += c
-            continue
-        if used + cost > limit:
-            out.append(current)
-            current, used = "", 0
-        current += word
-        used += cost
-    if current or not out:
-        out.append(current)
-    return out
+    return split_to_fit(text, limit, lambda t: size(escape(t)))
 
 
 def _join(parts: list[str], limit: int) -> list[str]:
     """Rendered parts joined into texts of at most `limit` units each."""
-    chunks: list[str] = []
-    current = ""
-    for part in parts:
-        if current and size(current) + size(part) > limit:
-            chunks.append(current)
-            current = ""
-        current += part
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
+    return join_to_fit(parts, limit, size) or [""]
 
 
 def _section(spans: tuple[Span, ...], limit: int = MAX_DESCRIPTION) -> list[str]:

@@ -14,14 +14,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import make_server
 
 from bot.core.services import Services
 from bot.discord.interactions import Interactions, Work
 from bot.discord.rest import DiscordRest
 from bot.discord.verify import Verifier
+from bot.httpserve import QuietHandler, ThreadingWSGIServer
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,19 +29,6 @@ INTERACTIONS_PATH = "/interactions"
 MAX_BODY_BYTES = 1_000_000  # an interaction is a few KB; a resolved message a little more
 
 StartResponse = Callable[..., Any]
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # socketserver's default backlog of 5 drops SYNs under a burst of interactions, and a
-    # dropped SYN is retried after 1 s — a third of Discord's 3-second budget.
-    request_queue_size = 128
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
 
 
 class _ThenRun:
@@ -126,8 +113,8 @@ class DiscordServer:
             host,
             port,
             wsgi_app(interactions, verifier, self._submit),
-            server_class=_ThreadingWSGIServer,
-            handler_class=_QuietHandler,
+            server_class=ThreadingWSGIServer,
+            handler_class=QuietHandler,
         )
         self._thread: threading.Thread | None = None
 

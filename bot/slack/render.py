@@ -24,6 +24,7 @@ from bot.core.reply import (
     Span,
     quoted,
 )
+from bot.core.textfit import join_to_fit, split_to_fit
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -70,42 +71,12 @@ def _span(span: Span) -> str:
 def _pieces(text: str, limit: int) -> list[str]:
     """Split plain text so that each piece, once escaped, fits `limit`; at spaces where
     possible, never inside an entity."""
-    out: list[str] = []
-    current = ""
-    size = 0
-    for word in re.split(r"(?<=\s)", text):
-        cost = len(escape(word))
-        if cost > limit:  # a monster word: cut it by characters
-            for ch in word:
-                c = len(escape(ch))
-                if size + c > limit:
-                    out.append(current)
-                    current, size = "", 0
-                current += ch
-                size += c
-            continue
-        if size + cost > limit:
-            out.append(current)
-            current, size = "", 0
-        current += word
-        size += cost
-    if current or not out:
-        out.append(current)
-    return out
+    return split_to_fit(text, limit, lambda t: len(escape(t)))
 
 
 def _mrkdwn_chunks(parts: list[str], limit: int = MAX_SECTION) -> list[str]:
     """Join rendered pieces into texts of at most `limit` characters each."""
-    chunks: list[str] = []
-    current = ""
-    for part in parts:
-        if len(current) + len(part) > limit and current:
-            chunks.append(current)
-            current = ""
-        current += part
-    if current:
-        chunks.append(current)
-    return chunks
+    return join_to_fit(parts, limit, len)
 
 
 def _section_parts(spans: tuple[Span, ...]) -> list[str]:

@@ -1,0 +1,314 @@
+"""Who a mention is: people, bodies, states and unnamed officials, resolved to the state
+they speak for. Pronouns prefer the previous sentence's subject; a bare title goes to the
+person the article named with that office, or to nobody — never to whoever spoke last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from bot.indexer.actors import ActorDirectory
+from bot.indexer.positions.syntax import (
+    _ent_of,
+    _span_of,
+)
+from bot.indexer.positions.units import (
+    Unit,
+)
+from bot.indexer.positions.vocabulary import (
+    PRONOUNS,
+    TITLE_SYNONYMS,
+    TITLE_VOCABULARY,
+    TITLE_WORDS,
+    UNNAMED,
+)
+
+
+@dataclass
+class Speaker:
+    actor: str
+    name: str | None = None
+    office: str | None = None
+    kind: str = "person"  # person | body | state | group
+    guessed: bool = False  # the state is the article's default, not stated in the text
+
+    def display(self) -> str:
+        return self.name or self.actor
+
+
+@dataclass
+class _Context:
+    directory: ActorDirectory
+    published: dt.date | None
+    default_actor: str
+    last_person: Speaker | None = None
+    last_group: Speaker | None = None
+    last_body: Speaker | None = None
+    last_any: Speaker | None = None
+    last_mentioned: Speaker | None = None  # last known person named, speaking or not
+    last_unit_paragraph: int = -10
+    seen_names: dict[str, str] = field(default_factory=dict)  # canonical → as written
+    # people not in actors.yaml, placed by an earlier titled mention ("U.S. Defense
+    # Secretary Leon Panetta"), so a later "Panetta warned" still resolves; by surname
+    unknown_people: dict[str, Speaker] = field(default_factory=dict)
+    # every person named so far, most recent last, and the titles the text gave them
+    # ("Ambassador Alice Wells"), for resolving "the ambassador", "the prime minister"
+    people: list[Speaker] = field(default_factory=list)
+    titles: dict[str, set[str]] = field(default_factory=dict)
+    # the person who was the grammatical subject of the previous unit: the preferred
+    # antecedent of "he"/"she" ("Khalilzad thanked Qureshi … He added that …")
+    last_subject: Speaker | None = None
+    unit_index: int = 0
+    last_subject_unit: int = -10
+    ents: list[Span] = field(default_factory=list)  # doc.ents, computed once per document
+
+    def met(self, speaker: Speaker, title_words: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        if speaker.kind != "person" or not speaker.name:
+            return
+        self.people = [p for p in self.people if p.name != speaker.name] + [speaker]
+        if title_words:
+            self.titles.setdefault(speaker.name, set()).update(title_words)
+
+    def remember(self, speaker: Speaker) -> None:
+        self.last_any = speaker
+        if speaker.kind == "person":
+            self.last_person = speaker
+            self.met(speaker)
+        elif speaker.kind == "group":
+            self.last_group = speaker
+        else:
+            self.last_body = speaker
+
+
+def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> Speaker | None:
+    lower = tok.lower_
+    if lower in PRONOUNS and tok.pos_ == "PRON":
+        role = PRONOUNS[lower]
+        if role == "person":
+            if ctx.last_subject is not None and ctx.unit_index - ctx.last_subject_unit <= 1:
+                return ctx.last_subject
+            return ctx.last_person or ctx.last_mentioned
+        if role == "body":
+            return ctx.last_body or ctx.last_any
+        if lower == "we":
+            return None  # inside narration "we" is the outlet; quotes handle themselves
+        return ctx.last_group or ctx.last_body or ctx.last_person
+    mention = _span_of(tok)
+    full = tok.doc[tok.left_edge.i : tok.right_edge.i + 1].text if tok.n_lefts else mention
+    appos = next((c for c in tok.children if c.dep_ == "appos"), None)
+    if appos is not None and appos.ent_type_ == "PERSON" and tok.ent_type_ != "PERSON":
+        # "Pakistan's ambassador to Washington, Masood Khan, said …"
+        named = _unknown_person(appos, full, ctx)
+        if named is not None:
+            return named
+    # the gazetteer outranks NER: the small model tags "Qureshi" as a place
+    if tok.pos_ == "PROPN" and ctx.directory.person(mention) is not None:
+        found = _resolve_name(mention, ctx)
+        if found is not None:
+            ctx.met(found, _title_words(full))
+            return found
+    # a named person, with or without titles
+    person_ent = tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and tok.ent_type_ != "GPE")
+    if person_ent:
+        found = _resolve_name(mention, ctx)
+        if found is None and tok.ent_type_ == "PERSON":
+            found = _unknown_person(tok, full, ctx)
+        if found is not None:
+            ctx.met(found, _title_words(full))
+            return found
+    body = ctx.directory.body(full) or ctx.directory.body(mention)
+    if body is not None:
+        named = _name_beside_body(tok, body.name, body.variants)
+        if named:
+            # "Foreign Office spokesperson Nadia Rahim": a person, even if NER missed it
+            office = (
+                f"{body.name} {TITLE_WORDS.search(full).group(1)}"
+                if TITLE_WORDS.search(full)
+                else body.name
+            )
+            return Speaker(body.actor, named, office, "person")
+        return Speaker(body.actor, body.name, None, "body")
+    state = ctx.directory.state(mention) or ctx.directory.state(full)
+    if state is not None and allow_state and tok.ent_type_ in ("GPE", "NORP", "ORG", ""):
+        return Speaker(state, None, None, "state")
+    if UNNAMED.search(mention) or UNNAMED.search(tok.lemma_):
+        nationality = ctx.directory.nationality(full)
+        if TITLE_WORDS.search(full) and nationality is None and ctx.last_person is not None:
+            # "the foreign minister", "the Ambassador": the last person with that title
+            return _title_coreference(full, ctx)
+        return Speaker(nationality or ctx.default_actor, None, None, "group", nationality is None)
+    if TITLE_WORDS.search(mention):
+        nationality = ctx.directory.nationality(full)
+        if nationality is None:
+            return _title_coreference(full, ctx)
+        # an unnamed national official ("a US diplomat")
+        return Speaker(nationality, None, None, "group")
+    if person_ent:
+        return _unknown_person(tok, full, ctx)
+    return None
+
+
+def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:
+    """Proper nouns in a subject beyond the body's own name and title words: a person's
+    name ("Nadia Rahim" in "Foreign Office spokesperson Nadia Rahim")."""
+    body_words = {w.casefold() for form in (name, *variants) for w in form.split()}
+    words = [
+        t
+        for t in tok.subtree
+        if t.pos_ == "PROPN"
+        and t.text.casefold() not in body_words
+        and not TITLE_WORDS.search(t.text)
+        and t.i <= tok.i
+    ]
+    if len(words) >= 2 and words[-1].i == tok.i:
+        return " ".join(t.text for t in words)
+    return None
+
+
+def _unknown_person(
+    tok: Token, phrase: str, ctx: _Context, *, guess: bool = True
+) -> Speaker | None:
+    """A person not in actors.yaml: named as written, placed by the body or nationality in
+    their title ("Foreign Office spokesperson Mumtaz Zahra Baloch"), or by an earlier
+    mention that placed them. A titled official placed by neither ("foreign ministry
+    spokesman Moazzam Ahmad Khan") is taken to speak for the article's side, marked as a
+    guess; an untitled name alone is not placed at all (no position beats a wrong one)."""
+    known = _resolve_name(_span_of(tok), ctx)
+    if known is not None:
+        return known
+    surname = _span_of(tok).split()[-1].casefold() if _span_of(tok).split() else ""
+    if surname in ctx.unknown_people:
+        return ctx.unknown_people[surname]
+    ent = _ent_of(tok)
+    name = ent.text if ent is not None and ent.label_ == "PERSON" else _span_of(tok)
+    context = (
+        phrase
+        + " "
+        + " ".join(
+            c.doc[c.left_edge.i : c.right_edge.i + 1].text
+            for c in tok.children
+            if c.dep_ == "appos"
+        )
+    )
+    body = ctx.directory.body(context)
+    title = TITLE_WORDS.search(context)
+    office = None
+    if title is not None:
+        words = context[: title.end()].split()
+        office = " ".join(w for w in words if w not in name.split())[-80:] or None
+    found: Speaker | None = None
+    nationality = ctx.directory.nationality(context)
+    if body is not None:
+        found = Speaker(body.actor, _clean_name(name), office, "person")
+    elif nationality is not None:
+        found = Speaker(nationality, _clean_name(name), office, "person")
+    elif guess and title is not None and len(name.split()) >= 2:
+        found = Speaker(ctx.default_actor, _clean_name(name), office, "person", True)
+    if found is not None and found.name:
+        ctx.unknown_people[found.name.split()[-1].casefold()] = found
+        ctx.met(found, _title_words(context))
+    return found
+
+
+def _resolve_name(mention: str, ctx: _Context) -> Speaker | None:
+    person = ctx.directory.person(mention)
+    if person is None:
+        return None
+    written = _clean_name(mention)
+    if len(written.split()) >= 2:
+        ctx.seen_names[person.name] = written
+    name = ctx.seen_names.get(person.name, person.name)
+    speaker = Speaker(person.actor, name, person.office_in(ctx.published), "person")
+    ctx.met(speaker, _title_words(mention))
+    return speaker
+
+
+def _title_words(phrase: str) -> set[str]:
+    """The title words a phrase uses ("Ambassador", "foreign minister"), lower-cased."""
+    words = re.findall(r"[a-z]+", phrase.lower())
+    return {w for w in words if w in TITLE_VOCABULARY}
+
+
+def _clean_name(mention: str) -> str:
+    from bot.indexer.actors import _strip_titles
+
+    return re.sub(r"['’]s$", "", _strip_titles(mention)).strip()
+
+
+def _title_coreference(phrase: str, ctx: _Context) -> Speaker | None:
+    """ "The foreign minister", "the Ambassador": the most recently named person whose
+    office (or the title the article gave them) has every title word of the phrase.
+    Nobody fits → nobody: a bare title is never pinned on whoever spoke last."""
+    wanted = _title_words(phrase)
+    if not wanted:
+        return None
+    nationality = ctx.directory.nationality(phrase)
+    for person in reversed(ctx.people):
+        if nationality is not None and person.actor != nationality:
+            continue
+        have = _title_words(person.office or "") | ctx.titles.get(person.name or "", set())
+        have |= {syn for w in have for syn in TITLE_SYNONYMS.get(w, ())}
+        if wanted <= have:
+            return person
+    return None
+
+
+def _is_outlet(tok: Token) -> bool:
+    return (
+        tok.ent_type_ in ("ORG", "WORK_OF_ART")
+        and tok.doc.text[tok.idx - 2 : tok.idx].strip() == ""
+    )
+
+
+def _default_actor(text: str, directory: ActorDirectory) -> str:
+    """Whom unqualified "sources" and "officials" speak for in this article.
+
+    Outlets say "sources said" about their own side: the state whose officials the article
+    names most often, else the state it mentions most.
+    """
+    counts: Counter[str] = Counter()
+    for m in re.finditer(
+        r"\b([A-Z][\w.]+)\s+(?:officials|sources|leaders|leadership|diplomats)\b", text
+    ):
+        state = directory.nationality(m.group(1))
+        if state:
+            counts[state] += 3
+    for m in re.finditer(
+        r"\b(Pakistan|Islamabad|United States|U\.S\.|US|America|Washington)\b", text
+    ):
+        counts[directory.state(m.group(1)) or "Pakistan"] += 1
+    return counts.most_common(1)[0][0] if counts else "Pakistan"
+
+
+def _note_subject(unit: Unit, ctx: _Context) -> None:
+    """Remember the person who is the subject of the unit's main verb, if any."""
+    for sent in unit.sents:
+        subj = next((t for t in sent.root.children if t.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or subj.pos_ not in ("PROPN", "PRON"):
+            continue
+        found = _resolve_mention(subj, ctx, allow_state=False)
+        if found is not None and found.kind == "person":
+            ctx.last_subject, ctx.last_subject_unit = found, ctx.unit_index
+        return
+
+
+def _note_mentions(unit: Unit, ctx: _Context) -> None:
+    """Remember the people the unit names: the last known one for a later "he said", and
+    unknown ones whose title places them, for a later bare surname."""
+    for ent in ctx.ents:
+        if unit.start <= ent.start_char < unit.end:
+            if ent.label_ != "PERSON":
+                continue
+            root = ent.root
+            phrase = root.doc[min(root.left_edge.i, ent.start) : ent.end].text
+            found = _resolve_name(ent.text, ctx)
+            if found is None:
+                found = _unknown_person(root, phrase, ctx, guess=False)
+            if found is not None:
+                ctx.met(found, _title_words(phrase))
+                ctx.last_mentioned = found

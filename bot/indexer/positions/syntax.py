@@ -1,0 +1,92 @@
+"""Small readings of the dependency parse that every stage shares: a verb's subject or
+agent, how deep a token sits, the entity a token belongs to, a mention's own words.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+
+def _depth(tok: Token) -> int:
+    depth = 0
+    while tok.head.i != tok.i:
+        tok = tok.head
+        depth += 1
+    return depth
+
+
+def _subject(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass", "csubj"):
+            return child
+    # conjoined verbs share the subject: "Tillerson flew … and expressed concern …"
+    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
+        if (
+            verb.dep_ == "advcl"
+            and not any(c.dep_ == "mark" for c in verb.children)
+            and verb.tag_ != "VBG"
+        ):
+            return None
+        return _subject(verb.head)
+    if verb.dep_ == "acomp" or (verb.pos_ == "ADJ" and verb.head.i != verb.i):
+        return _subject(verb.head)
+    return None
+
+
+def _agent(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ == "agent":
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _ent_of(tok: Token) -> Span | None:
+    """The named entity a token is part of, read from its IOB tags: `doc.ents` rebuilds
+    every entity span on each access, which dominated extraction time."""
+    if not tok.ent_type_:
+        return None
+    doc = tok.doc
+    start = tok.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = tok.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
+
+
+def _span_of(tok: Token) -> str:
+    """The mention's text: the token's compound/title modifiers, not its clauses."""
+    left = tok
+    for child in tok.lefts:
+        if child.dep_ in ("compound", "amod", "poss", "det", "nmod", "case", "punct"):
+            left = child if child.i < left.i else left
+    words = tok.doc[left.left_edge.i if left.i != tok.i else tok.i : tok.i + 1]
+    text = words.text
+    # include "of State …" style appositions only when they are names (Secretary of State)
+    if tok.ent_type_ == "PERSON":
+        ent = _ent_of(tok)
+        if ent is not None:
+            return ent.text
+    return text
+
+
+def _text_of(tokens: list[Token]) -> str:
+    """Tokens back to the article's own text: contiguous runs are sliced from the original
+    (keeping "$300" and "terrorists’ safe havens" intact); a gap of punctuation alone is
+    bridged, a gap of words (the attribution) becomes a space."""
+    if not tokens:
+        return ""
+    ordered = sorted(tokens, key=lambda t: t.i)
+    doc = ordered[0].doc
+    runs: list[tuple[int, int]] = []
+    start = prev = ordered[0].i
+    for tok in ordered[1:]:
+        gap = doc[prev + 1 : tok.i]
+        if tok.i == prev + 1 or all(t.is_punct or t.is_space for t in gap):
+            prev = tok.i
+            continue
+        runs.append((start, prev))
+        start = prev = tok.i
+    runs.append((start, prev))
+    return " ".join(doc[a : b + 1].text for a, b in runs).strip()

@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     digest_default_timezone: str = "UTC"
     digest_claim_lease_minutes: int = 15  # a claimed run not finished by then may be resumed
 
-    # Test-only: a fixed "now" (ISO 8601 with offset) so schedules can be tested across DST.
+    # Test-only: the starting "now" (ISO 8601 with offset) of a clock that then keeps ticking,
+    # so a whole process can live through a DST morning in a test.
     clock_override: str | None = None
 
     @field_validator(

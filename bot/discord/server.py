@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from wsgiref.simple_server import make_server
 
 from bot.core.services import Services
 from bot.discord.interactions import Interactions, Work
 from bot.discord.rest import DiscordRest
 from bot.discord.verify import Verifier
-from bot.httpserve import QuietHandler, ThreadingWSGIServer
+from bot.httpserve import WSGIEndpoint
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,8 +94,10 @@ def wsgi_app(
     return application
 
 
-class DiscordServer:
+class DiscordServer(WSGIEndpoint):
     """The endpoint on host:port; `port=0` picks a free one (tests)."""
+
+    path = INTERACTIONS_PATH
 
     def __init__(
         self,
@@ -109,41 +109,18 @@ class DiscordServer:
         workers: int = 8,
     ) -> None:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discord-work")
-        self.server = make_server(
-            host,
-            port,
+        super().__init__(
             wsgi_app(interactions, verifier, self._submit),
-            server_class=ThreadingWSGIServer,
-            handler_class=QuietHandler,
+            host=host,
+            port=port,
+            name="discord-http",
         )
-        self._thread: threading.Thread | None = None
 
     def _submit(self, work: Work) -> None:
         self.pool.submit(work)
 
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.server.server_address[0]}:{self.port}{INTERACTIONS_PATH}"
-
-    def start(self) -> DiscordServer:
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, name="discord-http", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        super().stop()
         self.pool.shutdown(wait=True, cancel_futures=False)
 
 

@@ -8,15 +8,13 @@ for everybody else. `/health` answers 200 for load balancers.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
-from wsgiref.simple_server import make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.httpserve import QuietHandler, ThreadingWSGIServer
+from bot.httpserve import WSGIEndpoint
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,41 +40,13 @@ def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Iterable[bytes]
     return application
 
 
-class HttpServer:
+class HttpServer(WSGIEndpoint):
     """Bolt over HTTP on host:port; `port=0` picks a free one (tests)."""
 
+    path = EVENTS_PATH
+
     def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000) -> None:
-        self.server = make_server(
-            host,
-            port,
-            wsgi_app(app),
-            server_class=ThreadingWSGIServer,
-            handler_class=QuietHandler,
-        )
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        host = self.server.server_address[0]
-        return f"http://{host}:{self.port}{EVENTS_PATH}"
-
-    def start(self) -> HttpServer:
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        super().__init__(wsgi_app(app), host=host, port=port, name="slack-http")
 
 
 def serve(settings: Settings, app: App) -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.core.commands import REGISTRY, Ctx
 from bot.core.format import plural, shorten
@@ -118,21 +119,12 @@ def _topic_add(ctx: Ctx, rest: list[str]) -> Reply:
         if owner is not None:
             return message(f"“{shorten(name, 80)}” already names the topic {owner}.")
 
-    def write() -> None:
-        with ctx.services.db.session() as session:
-            admin.add_topic(session, topic_id, label, by=ctx.user)
-            audit.record(
-                session,
-                action=audit.TOPIC_ADD,
-                subject=topic_id,
-                user=ctx.user,
-                platform=ctx.platform,
-                detail=label,
-            )
-
     return _written(
         ctx,
-        write,
+        lambda session: admin.add_topic(session, topic_id, label, by=ctx.user),
+        action=audit.TOPIC_ADD,
+        subject=topic_id,
+        detail=label,
         done=f"Added the topic {topic_id} — {shorten(label, 120)}. /position {topic_id} works now.",
         clash=f"Someone added a topic {topic_id} a moment ago.",
     )
@@ -158,21 +150,12 @@ def _alias_add(ctx: Ctx, rest: list[str]) -> Reply:
     if owner is not None:
         return message(f"“{shorten(alias, 80)}” already names the topic {owner}.")
 
-    def write() -> None:
-        with ctx.services.db.session() as session:
-            admin.add_alias(session, alias, topic_id, by=ctx.user)
-            audit.record(
-                session,
-                action=audit.ALIAS_ADD,
-                subject=topic_id,
-                user=ctx.user,
-                platform=ctx.platform,
-                detail=alias,
-            )
-
     return _written(
         ctx,
-        write,
+        lambda session: admin.add_alias(session, alias, topic_id, by=ctx.user),
+        action=audit.ALIAS_ADD,
+        subject=topic_id,
+        detail=alias,
         done=f"“{shorten(alias, 80)}” now means {topic_id}.",
         clash=f"Someone added the alias “{shorten(alias, 80)}” a moment ago.",
     )
@@ -273,11 +256,30 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _written(ctx: Ctx, write: Callable[[], None], *, done: str, clash: str) -> Reply:
-    """Run a taxonomy change; a concurrent duplicate (the primary key) is a clash, not an
-    error. The taxonomy is rebuilt either way so this process sees what is stored."""
+def _written(
+    ctx: Ctx,
+    change: Callable[[Session], object],
+    *,
+    action: str,
+    subject: str,
+    detail: str,
+    done: str,
+    clash: str,
+) -> Reply:
+    """Run a taxonomy change and its audit entry in one transaction; a concurrent
+    duplicate (the primary key) is a clash, not an error. The taxonomy is rebuilt either
+    way so this process sees what is stored."""
     try:
-        write()
+        with ctx.services.db.session() as session:
+            change(session)
+            audit.record(
+                session,
+                action=action,
+                subject=subject,
+                user=ctx.user,
+                platform=ctx.platform,
+                detail=detail,
+            )
     except IntegrityError:
         ctx.services.refresh_taxonomy()
         return message(clash)

@@ -193,11 +193,21 @@ def articles(
 def evaluate(
     errors: Annotated[bool, typer.Option(help="List false positives and misses.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="An annotated folder (articles plus positions_*.jsonl), e.g. "
+            "../shared/spec/dev; default: the seeds."
+        ),
+    ] = None,
 ) -> None:
-    """Score extraction and summaries against the annotated seeds, in a fresh database."""
+    """Score extraction and summaries against annotated articles, in a fresh database."""
     from bot.evaluation_run import run_evaluation
 
-    report = run_evaluation(_settings())
+    try:
+        report = run_evaluation(_settings(), corpus)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:

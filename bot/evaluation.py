@@ -50,6 +50,8 @@ class GoldPosition:
     actor: str
     topic: str
     evidence: tuple[str, ...]  # evidence first, then alt_evidence
+    kind: str = "reported"
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class SystemPosition:
     actor: str
     topic: str
     evidence: str
+    speaker: str | None = None
+    kind: str = "reported"
 
 
 def load_gold_positions(path: Path) -> list[GoldPosition]:
@@ -71,6 +75,8 @@ def load_gold_positions(path: Path) -> list[GoldPosition]:
                     d["actor"],
                     d["topic"],
                     (d["evidence"], *d.get("alt_evidence", [])),
+                    d.get("kind", "reported"),
+                    d.get("speaker"),
                 )
             )
     return out
@@ -89,6 +95,58 @@ def _matches(s: SystemPosition, g: GoldPosition) -> bool:
     )
 
 
+def _same_sentence(s: SystemPosition, g: GoldPosition) -> bool:
+    return s.article == g.article and any(evidence_overlaps(s.evidence, e) for e in g.evidence)
+
+
+def miss_cause(g: GoldPosition, system: Sequence[SystemPosition]) -> str:
+    """Why a gold position was missed: the sentence was never a candidate, it was found
+    under another topic, or under another state."""
+    here = [s for s in system if _same_sentence(s, g)]
+    if not here:
+        return "no candidate"
+    if any(s.topic == g.topic for s in here):
+        return "wrong state"
+    if any(s.actor == g.actor for s in here):
+        return "wrong topic"
+    return "wrong state and topic"
+
+
+def false_positive_cause(s: SystemPosition, gold: Sequence[GoldPosition]) -> str:
+    """Why a stored position matched nothing: its sentence is not annotated at all, or it
+    is, but for another state or under another topic."""
+    here = [g for g in gold if _same_sentence(s, g)]
+    if not here:
+        return "not a gold sentence"
+    if any(g.actor != s.actor for g in here) and not any(g.actor == s.actor for g in here):
+        return "wrong state"
+    return "extra topic"
+
+
+def wrong_state(system: Sequence[SystemPosition], gold: Sequence[GoldPosition]) -> list[SystemPosition]:
+    """Stored positions whose evidence is a gold sentence but whose actor is none of that
+    sentence's gold actors: the errors that cost trust, counted apart."""
+    out = []
+    for s in system:
+        actors = {g.actor for g in gold if _same_sentence(s, g)}
+        if actors and s.actor not in actors:
+            out.append(s)
+    return out
+
+
+def recall_by(
+    gold: Sequence[GoldPosition], matched: Sequence[GoldPosition], field: str
+) -> dict[str, tuple[int, int]]:
+    """(matched, total) gold positions per value of `field` (actor, kind, topic)."""
+    out: dict[str, list[int]] = {}
+    hit = set(map(id, matched))
+    for g in gold:
+        row = out.setdefault(str(getattr(g, field)), [0, 0])
+        row[1] += 1
+        row[0] += id(g) in hit
+    return {k: (v[0], v[1]) for k, v in sorted(out.items(), key=lambda kv: -kv[1][1])}
+
+
 @dataclass(frozen=True)
 class Score:
     precision: float
@@ -100,6 +158,8 @@ class Score:
     matched_gold: int
     false_positives: tuple[SystemPosition, ...]
     misses: tuple[GoldPosition, ...]
+    matched: tuple[GoldPosition, ...] = ()
+    wrong_state: tuple[SystemPosition, ...] = ()
 
 
 def score_positions(system: Sequence[SystemPosition], gold: Sequence[GoldPosition]) -> Score:
@@ -120,6 +180,8 @@ def score_positions(system: Sequence[SystemPosition], gold: Sequence[GoldPositio
         len(matched_g),
         tuple(s for s in system if s not in matched_s),
         tuple(g for g in gold if g not in matched_g),
+        tuple(matched_g),
+        tuple(wrong_state(system, gold)),
     )
 
 

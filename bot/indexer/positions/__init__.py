@@ -24,9 +24,10 @@ from bot.indexer.positions.actions import (
     _actions,
 )
 from bot.indexer.positions.attribution import (
-    _attribute,
+    Attribution,
     _content_tokens,
     _has_unresolved_attribution,
+    attribute,
 )
 from bot.indexer.positions.claims import (
     _claim,
@@ -97,66 +98,66 @@ def extract_positions(
             out.append(action)
             action_spans.append(span)
 
-        found = _attribute(unit, text, ctx, units[i + 1] if i + 1 < len(units) else None)
-        if found is None and interview_speaker is not None and _in_answer(units, i):
-            found = (interview_speaker, _answer_tokens(unit, text), "quote")
-        if found is None and _has_unresolved_attribution(unit, text):
+        found = attribute(unit, text, ctx, units[i + 1] if i + 1 < len(units) else None)
+        if not found and interview_speaker is not None and _in_answer(units, i):
+            found = [Attribution(interview_speaker, _answer_tokens(unit, text), "quote", "answer")]
+        if not found and _has_unresolved_attribution(unit, text):
             # the quote's speaker is named but unplaceable; so is the rest of the paragraph
             unplaced_paragraph = unit.paragraph
         if (
-            found is None
+            not found
             and _mostly_quoted(unit, text)
             and prev_unattributed is None
             and unplaced_paragraph != unit.paragraph
         ):
             carry = ctx.last_any if unit.paragraph - ctx.last_unit_paragraph <= 1 else None
             if carry is not None:
-                found = (carry, _content_tokens(unit, set()), "quote")
-        if found is None:
+                found = [Attribution(carry, _content_tokens(unit, set()), "quote", "carry-over")]
+        if not found:
             prev_unattributed = unit if not _mostly_quoted(unit, text) else None
             _note_mentions(unit, ctx)
             _note_subject(unit, ctx)
             continue
         prev_unattributed = None
-        speaker, content, kind = found
-        ctx.remember(speaker)
+        first = found[0].speaker
+        for statement in reversed(found):
+            ctx.remember(statement.speaker)
         ctx.last_unit_paragraph = unit.paragraph
         _note_mentions(unit, ctx)
-        if speaker.kind == "person":
-            ctx.last_subject, ctx.last_subject_unit = speaker, i
+        if first.kind == "person":
+            ctx.last_subject, ctx.last_subject_unit = first, i
         else:
             _note_subject(unit, ctx)
 
         evidence = _evidence(text, unit)
-        content_text = _text_of(content) if content else evidence
-        topics = tagger.tags(content_text, actor=speaker.actor)
-        if not topics and not unit.label:
-            # nothing in the quote itself: what the attribution says it responds to
-            # ("…,” the FO said while reacting to the suspension of aid) — but not another
-            # actor's act reported beside it ("…, after the US suspended aid")
-            topics = tagger.tags(_without(text, unit, action_spans), actor=speaker.actor)
-        if (
-            not topics
-            and unit.label is not None
-            and not answer_started
-            and DENIAL_ANAPHOR.search(evidence)
-        ):
-            # "It is an absurd suggestion": a denial answers the question's topics
-            topics = list(question_topics)
-        answer_started = answer_started or unit.label is not None
         quoted = _quoted_spans(text, unit)
-        for topic in topics:
-            out.append(
-                ExtractedPosition(
-                    actor=speaker.actor,
-                    speaker=speaker.name,
-                    speaker_office=speaker.office,
-                    topic=topic,
-                    claim=_claim(content_text if content else evidence),
-                    evidence=evidence,
-                    kind=_kind_for(kind, topic, evidence, quoted, tagger, unit.start),
+        denial_answer = (
+            unit.label is not None and not answer_started and DENIAL_ANAPHOR.search(evidence)
+        )
+        answer_started = answer_started or unit.label is not None
+        for speaker, content, kind, _pattern in found:
+            content_text = _text_of(content) if content else evidence
+            topics = tagger.tags(content_text, actor=speaker.actor)
+            if not topics and not unit.label:
+                # nothing in the quote itself: what the attribution says it responds to
+                # ("…,” the FO said while reacting to the suspension of aid) — but not
+                # another actor's act reported beside it ("…, after the US suspended aid")
+                topics = tagger.tags(_without(text, unit, action_spans), actor=speaker.actor)
+            if not topics and denial_answer:
+                # "It is an absurd suggestion": a denial answers the question's topics
+                topics = list(question_topics)
+            for topic in topics:
+                out.append(
+                    ExtractedPosition(
+                        actor=speaker.actor,
+                        speaker=speaker.name,
+                        speaker_office=speaker.office,
+                        topic=topic,
+                        claim=_claim(content_text if content else evidence),
+                        evidence=evidence,
+                        kind=_kind_for(kind, topic, evidence, quoted, tagger, unit.start),
+                    )
                 )
-            )
     return _dedupe(out)
 
 

@@ -5,19 +5,17 @@ verbs, "according to", colon-introduced quotes, and parenthetical attributions.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from spacy.tokens import Token
 
+from bot.indexer.positions.patterns import Candidate, Reading, candidates
 from bot.indexer.positions.speakers import (
     Speaker,
     _Context,
-    _is_outlet,
     _resolve_mention,
 )
-from bot.indexer.positions.syntax import (
-    _agent,
-    _depth,
-    _subject,
-)
+from bot.indexer.positions.syntax import _subject
 from bot.indexer.positions.units import (
     Unit,
     _in_quote,
@@ -25,7 +23,9 @@ from bot.indexer.positions.units import (
     _quoted_spans,
 )
 from bot.indexer.positions.vocabulary import (
+    CHARGE_NOUNS,
     CIRCUMSTANCE,
+    DENIAL_VERBS,
     LISTENER_VERBS,
     OBJECT_VERBS,
     REPORTING,
@@ -35,106 +35,123 @@ from bot.indexer.positions.vocabulary import (
 from bot.indexer.types import Kind
 
 
-def _attribute(
-    unit: Unit, text: str, ctx: _Context, next_unit: Unit | None
-) -> tuple[Speaker, list[Token], Kind] | None:
-    quotes = _quoted_spans(text, unit)
-    tokens = [t for s in unit.sents for t in s]
-    candidates: list[tuple[int, Speaker, set[int], Token]] = []
-    for tok in tokens:
-        if _in_quote(tok, quotes) or tok.pos_ not in ("VERB", "AUX", "NOUN", "ADJ"):
+class Attribution(NamedTuple):
+    """One speaker's statement in a unit: who, the words that are the statement, and
+    whether they were quoted."""
+
+    speaker: Speaker
+    content: list[Token]
+    kind: Kind
+    pattern: str
+
+
+def attribute(unit: Unit, text: str, ctx: _Context, next_unit: Unit | None) -> list[Attribution]:
+    """Who speaks in a unit, and what each of them says.
+
+    Usually one speaker. Several when subjects are conjoined ("the State Department and
+    Pakistan's foreign ministry said"), when independent clauses report different people
+    ("Asif tweeted that …, while the ministry tweeted that …"), or when a charge is
+    reported together with its denial ("X says …, a charge Pakistan denies").
+    """
+    r = Reading.of(unit, text, ctx)
+    found = candidates(r)
+    if not found:
+        fallback = _colon_quote(r) or _given_by(r, next_unit)
+        return [fallback] if fallback else []
+    primary = _choose(found)
+    main = _statement(r, found, primary)
+    if main is None:
+        return []
+    out = [main]
+    chosen = [primary]
+    for other in found:
+        if any(other.speaker == c.speaker for c in chosen):
             continue
-        lemma = tok.lemma_.lower()
-        if lemma in REPORTING and tok.pos_ in ("VERB",):
-            if any(c.dep_ == "auxpass" for c in tok.children) and not _agent(tok):
-                continue  # "Tillerson was told that …": the subject is the listener
-            subj = _subject(tok) or _agent(tok)
-            if subj is None:
-                continue
-            speaker = _resolve_mention(subj, ctx)
-            if speaker is None:
-                continue
-            attribution = {t.i for t in subj.subtree} | {tok.i}
-            candidates.append((_depth(tok), speaker, attribution, tok))
-        elif lemma in STANCE or (lemma == "concerned" and tok.pos_ == "ADJ") or _commits(tok):
-            subj = _subject(tok)
-            if subj is None:
-                continue
-            speaker = _resolve_mention(subj, ctx, allow_state=True)
-            if speaker is None:
-                continue
-            candidates.append((_depth(tok) + 1, speaker, {t.i for t in subj.subtree}, tok))
-        elif lemma in ("stance", "position", "view", "contention") and tok.pos_ == "NOUN":
-            owner = next((c for c in tok.children if c.dep_ == "poss"), None)
-            if owner is not None and tok.head.lemma_ == "be":
-                speaker = _resolve_mention(owner, ctx, allow_state=True)
-                if speaker is not None:
-                    candidates.append((_depth(tok), speaker, {t.i for t in tok.subtree}, tok))
-    # "according to X"
-    for tok in tokens:
-        if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.nbor().lower_ == "to":
-            pobj = next((c for c in tok.nbor().children if c.dep_ == "pobj"), None)
-            if pobj is not None and not _in_quote(tok, quotes):
-                speaker = _resolve_mention(pobj, ctx)
-                if (speaker is not None and speaker.kind != "body") or (
-                    speaker is not None and not _is_outlet(pobj)
-                ):
-                    attribution = {t.i for t in tok.subtree} | {tok.nbor().i}
-                    # lowest rank: a reporting verb in the same unit names the speaker better
-                    candidates.append((-1, speaker, attribution, tok))
-    # colon-introduced quote: "… Trump's tweet: "…""
-    if not candidates and quotes:
-        intro = text[unit.start : quotes[0][0]]
-        if intro.rstrip().endswith(":"):
-            intro_tokens = [t for t in tokens if t.idx < quotes[0][0]]
-            for tok in reversed(intro_tokens):
-                if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.pos_ == "PROPN":
-                    speaker = _resolve_mention(tok, ctx)
-                    if speaker is not None:
-                        content = [t for t in tokens if t.idx >= quotes[0][0]]
-                        return speaker, content, "quote"
-    # "This was the message given by X …" attributes the unit before it
-    if not candidates and next_unit is not None and not _mostly_quoted(unit, text):
-        first = next_unit.sents[0]
-        if first[0].lower_ in ("this", "that") and "by" in {t.lower_ for t in first}:
-            for tok in first:
-                if tok.dep_ == "agent":
-                    pobj = next((c for c in tok.children if c.dep_ == "pobj"), None)
-                    if pobj is not None:
-                        speaker = _resolve_mention(pobj, ctx)
-                        if speaker is not None:
-                            return speaker, tokens, "reported"
-    if not candidates:
-        return None
-    # The deepest reporting verb names the speaker ("the minister said that Tillerson
-    # emphasised …" is Tillerson's); ties go to the earlier verb. Every clause that speaker
-    # reports in the unit is content ("Pompeo said … but added …").
-    # Reporting verbs outrank stance verbs nested in what they report: in "Wells
-    # acknowledged that … the US will not allow …" the stance is Wells's.
-    reports = [c for c in candidates if c[3].lemma_.lower() in REPORTING or c[0] < 0]
-    candidates.sort(key=lambda c: (-c[0], c[3].i))
-    # a speaker whose state is stated outranks one whose state is only guessed
-    reports.sort(key=lambda c: (c[1].guessed, -c[0], c[3].i))
-    _depth0, speaker, _attr, _verb = (reports or candidates)[0]
-    mine = [c for c in candidates if c[1] == speaker]
+        same_trigger = other.trigger.i == primary.trigger.i
+        if same_trigger or _independent(other, chosen, found):
+            statement = _statement(r, found, other)
+        elif _denies_the_charge(other, primary):
+            statement = Attribution(other.speaker, main.content, "reported", "denial")
+        else:
+            continue
+        if statement is not None:
+            chosen.append(other)
+            out.append(statement)
+    return out
+
+
+def _choose(found: list[Candidate]) -> Candidate:
+    """The deepest reporting form names the speaker ("the minister said that Tillerson
+    emphasised …" is Tillerson's); ties go to the earlier trigger. Reporting forms outrank
+    stance forms nested in what they report: in "Wells acknowledged that … the US will not
+    allow …" the stance is Wells's. A speaker whose state is stated outranks one whose
+    state is only guessed."""
+    reports = sorted(
+        (c for c in found if c.reports),
+        key=lambda c: (c.speaker.guessed, -c.rank, c.trigger.i),
+    )
+    if reports:
+        return reports[0]
+    return sorted(found, key=lambda c: (-c.rank, c.trigger.i))[0]
+
+
+def _independent(other: Candidate, chosen: list[Candidate], found: list[Candidate]) -> bool:
+    """A reporting form that is neither inside what a chosen speaker says nor says what a
+    chosen speaker says: its own statement."""
+    if not other.reports or other.rank < 0:
+        return False
+    for c in chosen:
+        if other.trigger.i in _clause_ids(c.trigger, with_objects=True):
+            return False
+        if c.trigger.i in _clause_ids(other.trigger, with_objects=True):
+            return False
+    return True
+
+
+def _denies_the_charge(other: Candidate, primary: Candidate) -> bool:
+    """ "…, a charge Pakistan denies": the denial is the other side's statement on the
+    same matter, not part of the accuser's."""
+    trigger = other.trigger
+    return (
+        trigger.lemma_.lower() in DENIAL_VERBS
+        and trigger.dep_ in ("relcl", "acl")
+        and trigger.head.lemma_.lower() in CHARGE_NOUNS
+        and other.speaker.actor != primary.speaker.actor
+    )
+
+
+def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribution | None:
+    """The words that are `chosen.speaker`'s statement: what their reporting forms report
+    (the quotation when the unit is mostly quoted), without the attribution."""
+    unit, text, tokens, quotes = r.unit, r.text, r.tokens, r.quotes
+    speaker = chosen.speaker
+    mine = [c for c in found if c.speaker == speaker]
     # only the chosen speaker's own attribution is cut: a stance nested in what they report
     # ("Wells said that Pakistan must act …") keeps its subject
-    attribution = set().union(*(c[2] for c in mine))
+    attribution: set[int] = set().union(*(c.attribution for c in mine))
     if _mostly_quoted(unit, text):
         content_ids = {t.i for t in tokens if _in_quote(t, quotes)}
-        for _d, _s, _a, verb in mine:
-            content_ids |= _clause_ids(verb, with_objects=False)
+        for c in mine:
+            content_ids |= _clause_ids(c.trigger, with_objects=False)
     else:
         content_ids = set()
-        for depth, _s, attr, verb in mine:
-            if depth < 0:  # "according to X": the rest of the unit is content
-                content_ids |= {t.i for t in tokens if t.i not in attr}
+        for c in mine:
+            if c.rank < 0:  # "according to X": the rest of the unit is content
+                content_ids |= {t.i for t in tokens if t.i not in c.attribution}
+            elif c.pattern == "nominal":
+                content_ids |= {
+                    t.i
+                    for child in c.trigger.children
+                    if child.dep_ in ("acl", "ccomp", "relcl")
+                    for t in child.subtree
+                }
             else:
-                content_ids |= _clause_ids(verb, with_objects=True)
+                content_ids |= _clause_ids(c.trigger, with_objects=True)
         content_ids |= {t.i for t in tokens if _in_quote(t, quotes)}
     content = [t for t in tokens if t.i in content_ids and t.i not in attribution]
-    verb = mine[0][3]
-    if mine[0][0] >= 0 and verb.dep_ == "parataxis" and not _mostly_quoted(unit, text):
+    first = mine[0]
+    verb = first.trigger
+    if first.rank >= 0 and verb.dep_ == "parataxis" and not _mostly_quoted(unit, text):
         # a parenthetical attribution ("The US failed …, Asif said, after …"): what was
         # said is the main clause around it, minus the attribution and the circumstances
         # ("after the US suspended aid") that are the reporter's, not the speaker's
@@ -151,10 +168,45 @@ def _attribute(
         # the verb is part of the claim when what it reports is its object, not a clause
         keep = {verb.i} | {c.i for c in verb.children if c.dep_ in ("neg", "aux", "prt")}
         content = sorted([*content, *(t for t in tokens if t.i in keep)], key=lambda t: t.i)
-    if mine[0][0] < 0 and _statistic(content):
+    if first.rank < 0 and _statistic(content):
         return None
     kind: Kind = "quote" if quotes and _content_quoted(content, quotes) else "reported"
-    return speaker, content, kind
+    return Attribution(speaker, content, kind, first.pattern)
+
+
+def _colon_quote(r: Reading) -> Attribution | None:
+    """ "… Trump's tweet: "…"", "she said: "…"": the speaker named before the colon."""
+    if not r.quotes:
+        return None
+    intro = r.text[r.unit.start : r.quotes[0][0]]
+    if not intro.rstrip().endswith(":"):
+        return None
+    intro_tokens = [t for t in r.tokens if t.idx < r.quotes[0][0]]
+    for tok in reversed(intro_tokens):
+        named = tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.pos_ == "PROPN"
+        if named or (tok.pos_ == "PRON" and tok.dep_.startswith("nsubj")):
+            speaker = _resolve_mention(tok, r.ctx)
+            if speaker is not None:
+                content = [t for t in r.tokens if t.idx >= r.quotes[0][0]]
+                return Attribution(speaker, content, "quote", "colon-quote")
+    return None
+
+
+def _given_by(r: Reading, next_unit: Unit | None) -> Attribution | None:
+    """ "This was the message given by X …" attributes the unit before it."""
+    if next_unit is None or _mostly_quoted(r.unit, r.text):
+        return None
+    first = next_unit.sents[0]
+    if first[0].lower_ not in ("this", "that") or "by" not in {t.lower_ for t in first}:
+        return None
+    for tok in first:
+        if tok.dep_ == "agent":
+            pobj = next((c for c in tok.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                speaker = _resolve_mention(pobj, r.ctx)
+                if speaker is not None:
+                    return Attribution(speaker, r.tokens, "reported", "given-by")
+    return None
 
 
 def _clause_ids(verb: Token, *, with_objects: bool) -> set[int]:
@@ -192,15 +244,6 @@ def _statistic(content: list[Token]) -> bool:
     """A bare figure ("There are 1.4 million refugees …") is a fact, not a stance."""
     words = [t for t in content if not t.is_punct]
     return bool(words) and words[0].lower_ == "there" and any(t.like_num for t in words)
-
-
-def _commits(verb: Token) -> bool:
-    """ "Pakistan will remain engaged …", "the US must …": a state announcing what it will do."""
-    if verb.pos_ != "VERB":
-        return False
-    modal = any(c.dep_ == "aux" and c.lower_ in ("will", "must", "shall") for c in verb.children)
-    subj = _subject(verb)
-    return modal and subj is not None and subj.ent_type_ in ("GPE", "NORP")
 
 
 def _content_tokens(unit: Unit, attribution: set[int], verb: Token | None = None) -> list[Token]:

@@ -1,0 +1,219 @@
+"""The ways reporters attribute a stance, one named generator each.
+
+Every generator reads one unit of text and yields `Candidate`s: who (a resolved
+`Speaker`), by which words (the attribution, cut from the claim), on what trigger token,
+and how deeply that trigger sits in the parse. `attribution.choose` then decides which
+candidates speak for the unit. A new way of attributing is one new generator added to
+`PATTERNS`, testable on its own (as textacy's triple extractors are).
+
+Word classes live in `vocabulary`; a pattern keys on a lemma class and the parse, never
+on a particular phrasing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+from spacy.tokens import Token
+
+from bot.indexer.positions.speakers import (
+    Speaker,
+    _Context,
+    _is_outlet,
+    _resolve_mention,
+)
+from bot.indexer.positions.syntax import _agent, _depth, _subject
+from bot.indexer.positions.units import Unit, _in_quote, _quoted_spans
+from bot.indexer.positions.vocabulary import (
+    ATTRIBUTION_NOUNS,
+    COMMIT_MODALS,
+    REPORTING,
+    STANCE,
+    STANCE_ADJECTIVES,
+    STANCE_NOUNS,
+)
+
+
+class Candidate(NamedTuple):
+    """One reading of who speaks in a unit."""
+
+    pattern: str  # the generator's name, for tests and error analysis
+    rank: int  # depth of the trigger in the parse; -1 for "according to"
+    speaker: Speaker
+    attribution: frozenset[int]  # token ids that say who spoke, not what was said
+    trigger: Token
+    reports: bool  # a reporting form (outranks a stance nested in what it reports)
+
+
+class Reading(NamedTuple):
+    """What every pattern reads: the unit's tokens, its quotation spans, the context."""
+
+    unit: Unit
+    text: str
+    tokens: list[Token]
+    quotes: list[tuple[int, int]]
+    ctx: _Context
+
+    @classmethod
+    def of(cls, unit: Unit, text: str, ctx: _Context) -> Reading:
+        tokens = [t for s in unit.sents for t in s]
+        return cls(unit, text, tokens, _quoted_spans(text, unit), ctx)
+
+    def outside_quotes(self) -> Iterator[Token]:
+        return (t for t in self.tokens if not _in_quote(t, self.quotes))
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    """A subject and the subjects conjoined to it: "the State Department and Pakistan's
+    foreign ministry said" has two speakers."""
+    return [tok, *(c for c in tok.conjuncts if c.i > tok.i and c.dep_ == "conj")]
+
+
+def _speakers(subj: Token, ctx: _Context, *, allow_state: bool = True) -> list[Speaker]:
+    out: list[Speaker] = []
+    for part in _conjuncts(subj):
+        found = _resolve_mention(part, ctx, allow_state=allow_state)
+        if found is not None and found not in out:
+            out.append(found)
+    return out
+
+
+def _ids(tok: Token) -> frozenset[int]:
+    return frozenset(t.i for t in tok.subtree)
+
+
+def reporting_verbs(r: Reading) -> Iterator[Candidate]:
+    """ "X said / denounced / signalled (that) …", "… was announced by X"."""
+    for tok in r.outside_quotes():
+        if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING:
+            continue
+        passive = any(c.dep_ == "auxpass" for c in tok.children)
+        if passive and not _agent(tok):
+            continue  # "Tillerson was told that …": the subject is the listener
+        subj = _agent(tok) if passive else _subject(tok)
+        if subj is None:
+            continue
+        for speaker in _speakers(subj, r.ctx):
+            yield Candidate(
+                "reporting-verb", _depth(tok), speaker, _ids(subj) | {tok.i}, tok, True
+            )
+
+
+def stance_verbs(r: Reading) -> Iterator[Candidate]:
+    """ "Pakistan wants / rejects / hopes …"; a state announcing what it will do ("the US
+    will …")."""
+    for tok in r.outside_quotes():
+        if tok.pos_ != "VERB":
+            continue
+        if tok.lemma_.lower() not in STANCE and not _commits(tok):
+            continue
+        subj = _subject(tok)
+        if subj is None:
+            continue
+        for speaker in _speakers(subj, r.ctx):
+            yield Candidate("stance-verb", _depth(tok) + 1, speaker, _ids(subj), tok, False)
+
+
+def stance_adjectives(r: Reading) -> Iterator[Candidate]:
+    """ "X is hopeful that …", "officials are frustrated with …", "X remains committed to
+    …": an adjective of attitude with a complement, predicated of the speaker."""
+    for tok in r.outside_quotes():
+        if tok.pos_ != "ADJ" or tok.lemma_.lower() not in STANCE_ADJECTIVES:
+            continue
+        if tok.dep_ not in ("acomp", "ROOT", "oprd") or not any(
+            c.dep_ in ("ccomp", "xcomp", "prep") for c in tok.children
+        ):
+            continue
+        subj = _subject(tok)
+        if subj is None:
+            continue
+        for speaker in _speakers(subj, r.ctx):
+            yield Candidate(
+                "stance-adjective", _depth(tok) + 1, speaker, _ids(subj), tok, False
+            )
+
+
+def stance_nouns(r: Reading) -> Iterator[Candidate]:
+    """ "X's stance / position / view is that …"."""
+    for tok in r.outside_quotes():
+        if tok.pos_ != "NOUN" or tok.lemma_.lower() not in STANCE_NOUNS:
+            continue
+        owner = next((c for c in tok.children if c.dep_ == "poss"), None)
+        if owner is None or tok.head.lemma_ != "be":
+            continue
+        for speaker in _speakers(owner, r.ctx):
+            yield Candidate("stance-noun", _depth(tok), speaker, _ids(tok), tok, False)
+
+
+def nominal_attributions(r: Reading) -> Iterator[Candidate]:
+    """ "X's announcement that …", "her warning last month that …", "a statement by X
+    that …": a speech noun whose owner spoke and whose clause is what was said."""
+    for tok in r.outside_quotes():
+        if tok.pos_ != "NOUN" or tok.lemma_.lower() not in ATTRIBUTION_NOUNS:
+            continue
+        if not any(c.dep_ in ("acl", "ccomp", "relcl") and _has_that(c) for c in tok.children):
+            continue
+        owner = next((c for c in tok.children if c.dep_ == "poss"), None)
+        if owner is None:
+            by = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "by"), None)
+            owner = next((c for c in by.children if c.dep_ == "pobj"), None) if by else None
+        if owner is None:
+            continue
+        attribution = _ids(owner) | {tok.i} | {c.i for c in tok.children if c.dep_ == "det"}
+        for speaker in _speakers(owner, r.ctx):
+            yield Candidate("nominal", _depth(tok), speaker, frozenset(attribution), tok, True)
+
+
+def _has_that(clause: Token) -> bool:
+    """A content clause ("that the US would …"), not a relative one ("that he made")."""
+    first = clause.doc[clause.left_edge.i]
+    return first.lower_ == "that" and any(
+        c.dep_ in ("nsubj", "nsubjpass", "expl") for c in clause.children
+    )
+
+
+def according_to(r: Reading) -> Iterator[Candidate]:
+    """ "…, according to X": the lowest rank, since a reporting verb in the same unit names
+    the speaker better."""
+    doc = r.tokens[0].doc if r.tokens else None
+    for tok in r.outside_quotes():
+        if tok.lower_ != "according" or doc is None or tok.i + 1 >= len(doc):
+            continue
+        to = tok.nbor()
+        if to.lower_ != "to":
+            continue
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            continue
+        for speaker in _speakers(pobj, r.ctx):
+            if speaker.kind == "body" and _is_outlet(pobj):
+                continue  # "according to Reuters": the outlet, not a party
+            yield Candidate(
+                "according-to", -1, speaker, _ids(tok) | {to.i}, tok, True
+            )
+
+
+def _commits(verb: Token) -> bool:
+    """ "Pakistan will remain engaged …", "the US must …": a state announcing what it will do."""
+    if verb.pos_ != "VERB":
+        return False
+    modal = any(c.dep_ == "aux" and c.lower_ in COMMIT_MODALS for c in verb.children)
+    subj = _subject(verb)
+    return modal and subj is not None and subj.ent_type_ in ("GPE", "NORP")
+
+
+PATTERNS: tuple[Callable[[Reading], Iterator[Candidate]], ...] = (
+    reporting_verbs,
+    stance_verbs,
+    stance_adjectives,
+    stance_nouns,
+    nominal_attributions,
+    according_to,
+)
+
+
+def candidates(r: Reading) -> list[Candidate]:
+    """Every pattern's readings of the unit, in document order of their triggers."""
+    found = [c for pattern in PATTERNS for c in pattern(r)]
+    return sorted(found, key=lambda c: c.trigger.i)

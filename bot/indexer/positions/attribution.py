@@ -68,9 +68,11 @@ def attribute(unit: Unit, text: str, ctx: _Context, next_unit: Unit | None) -> l
         if any(other.speaker == c.speaker for c in chosen):
             continue
         same_trigger = other.trigger.i == primary.trigger.i
-        if same_trigger or _independent(other, chosen, found):
+        # a speech noun with its own clause ("in reference to Trump's claim that …") is
+        # its owner's statement wherever it sits
+        if same_trigger or other.pattern == "nominal" or _independent(other, chosen, found):
             statement = _statement(r, found, other)
-        elif _denies_the_charge(other, primary):
+        elif _denies_a_charge(other) and other.speaker.actor != primary.speaker.actor:
             statement = Attribution(other.speaker, main.content, "reported", "denial")
         else:
             continue
@@ -86,13 +88,16 @@ def _choose(found: list[Candidate]) -> Candidate:
     stance forms nested in what they report: in "Wells acknowledged that … the US will not
     allow …" the stance is Wells's. A speaker whose state is stated outranks one whose
     state is only guessed."""
+    pool = [c for c in found if not _denies_a_charge(c)] or found
     reports = sorted(
-        (c for c in found if c.reports),
-        key=lambda c: (c.speaker.guessed, -c.rank, c.trigger.i),
+        (c for c in pool if c.reports),
+        # a speech noun ("referring to Trump's claim that …") is its own statement: it
+        # names the unit's speaker only when no verb does
+        key=lambda c: (c.pattern == "nominal", c.speaker.guessed, -c.rank, c.trigger.i),
     )
     if reports:
         return reports[0]
-    return sorted(found, key=lambda c: (-c.rank, c.trigger.i))[0]
+    return sorted(pool, key=lambda c: (-c.rank, c.trigger.i))[0]
 
 
 def _independent(other: Candidate, chosen: list[Candidate], found: list[Candidate]) -> bool:
@@ -108,15 +113,14 @@ def _independent(other: Candidate, chosen: list[Candidate], found: list[Candidat
     return True
 
 
-def _denies_the_charge(other: Candidate, primary: Candidate) -> bool:
+def _denies_a_charge(candidate: Candidate) -> bool:
     """ "…, a charge Pakistan denies": the denial is the other side's statement on the
-    same matter, not part of the accuser's."""
-    trigger = other.trigger
+    same matter, not part of the accuser's, and never names the unit's main speaker."""
+    trigger = candidate.trigger
     return (
         trigger.lemma_.lower() in DENIAL_VERBS
         and trigger.dep_ in ("relcl", "acl")
         and trigger.head.lemma_.lower() in CHARGE_NOUNS
-        and other.speaker.actor != primary.speaker.actor
     )
 
 
@@ -147,6 +151,10 @@ def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribu
                 }
             else:
                 content_ids |= _clause_ids(c.trigger, with_objects=True)
+                if c.trigger.dep_ == "acl":
+                    # "a suspension of aid announced by X": what X announced is the noun
+                    head = c.trigger.head
+                    content_ids |= {t.i for t in head.subtree} - {t.i for t in c.trigger.subtree}
         content_ids |= {t.i for t in tokens if _in_quote(t, quotes)}
     content = [t for t in tokens if t.i in content_ids and t.i not in attribution]
     first = mine[0]

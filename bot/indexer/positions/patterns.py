@@ -88,16 +88,50 @@ def reporting_verbs(r: Reading) -> Iterator[Candidate]:
     for tok in r.outside_quotes():
         if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING:
             continue
-        passive = any(c.dep_ == "auxpass" for c in tok.children)
+        # "… was announced by X", and the participle "a suspension announced by X"
+        passive = any(c.dep_ == "auxpass" for c in tok.children) or (
+            tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl") and _agent(tok) is not None
+        )
         if passive and not _agent(tok):
             continue  # "Tillerson was told that …": the subject is the listener
         subj = _agent(tok) if passive else _subject(tok)
         if subj is None:
             continue
         for speaker in _speakers(subj, r.ctx):
-            yield Candidate(
-                "reporting-verb", _depth(tok), speaker, _ids(subj) | {tok.i}, tok, True
-            )
+            yield Candidate("reporting-verb", _depth(tok), speaker, _ids(subj) | {tok.i}, tok, True)
+
+
+def trailing_attributions(r: Reading) -> Iterator[Candidate]:
+    """ "…,” a press release issued after the meeting said": the words between a closing
+    quotation mark and a reporting verb name the speaker, even where the parser lost the
+    verb's subject in a long quotation."""
+    closes = [e for _s, e in r.quotes]
+    for tok in r.outside_quotes():
+        if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING:
+            continue
+        before = [e for e in closes if e < tok.idx]
+        if not before:
+            continue
+        between = [t for t in r.tokens if before[-1] < t.idx < tok.idx]
+        subj = _subject(tok) or _agent(tok)
+        if subj is not None and (subj in between or subj.i > tok.i):
+            continue  # the ordinary pattern reads it
+        if not between or len(between) > 14 or any(t.lower_ in ("“", '"') for t in between):
+            continue
+        head = next(
+            (
+                t
+                for t in between
+                if t.pos_ in ("NOUN", "PROPN", "PRON")
+                and t.dep_ not in ("compound", "amod", "poss", "nmod")
+            ),
+            None,
+        )
+        if head is None:
+            continue
+        for speaker in _speakers(head, r.ctx):
+            ids = frozenset(t.i for t in between) | {tok.i}
+            yield Candidate("trailing", 0, speaker, ids, tok, True)
 
 
 def stance_verbs(r: Reading) -> Iterator[Candidate]:
@@ -129,9 +163,7 @@ def stance_adjectives(r: Reading) -> Iterator[Candidate]:
         if subj is None:
             continue
         for speaker in _speakers(subj, r.ctx):
-            yield Candidate(
-                "stance-adjective", _depth(tok) + 1, speaker, _ids(subj), tok, False
-            )
+            yield Candidate("stance-adjective", _depth(tok) + 1, speaker, _ids(subj), tok, False)
 
 
 def stance_nouns(r: Reading) -> Iterator[Candidate]:
@@ -189,9 +221,7 @@ def according_to(r: Reading) -> Iterator[Candidate]:
         for speaker in _speakers(pobj, r.ctx):
             if speaker.kind == "body" and _is_outlet(pobj):
                 continue  # "according to Reuters": the outlet, not a party
-            yield Candidate(
-                "according-to", -1, speaker, _ids(tok) | {to.i}, tok, True
-            )
+            yield Candidate("according-to", -1, speaker, _ids(tok) | {to.i}, tok, True)
 
 
 def _commits(verb: Token) -> bool:
@@ -205,6 +235,7 @@ def _commits(verb: Token) -> bool:
 
 PATTERNS: tuple[Callable[[Reading], Iterator[Candidate]], ...] = (
     reporting_verbs,
+    trailing_attributions,
     stance_verbs,
     stance_adjectives,
     stance_nouns,

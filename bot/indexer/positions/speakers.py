@@ -21,7 +21,11 @@ from bot.indexer.positions.units import (
     Unit,
 )
 from bot.indexer.positions.vocabulary import (
+    DOCUMENTS,
+    GATHERINGS,
+    GOVERNMENTS,
     PRONOUNS,
+    SINGLE_STATE_OFFICES,
     TITLE_SYNONYMS,
     TITLE_VOCABULARY,
     TITLE_WORDS,
@@ -65,6 +69,8 @@ class _Context:
     last_subject: Speaker | None = None
     unit_index: int = 0
     last_subject_unit: int = -10
+    last_speaker_unit: int = -10
+    last_body_mentioned: Speaker | None = None  # an institution named, speaking or not
     ents: list[Span] = field(default_factory=list)  # doc.ents, computed once per document
 
     def met(self, speaker: Speaker, title_words: set[str] = frozenset()) -> None:  # type: ignore[assignment]
@@ -76,6 +82,7 @@ class _Context:
 
     def remember(self, speaker: Speaker) -> None:
         self.last_any = speaker
+        self.last_speaker_unit = self.unit_index
         if speaker.kind == "person":
             self.last_person = speaker
             self.met(speaker)
@@ -90,6 +97,9 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
     if lower in PRONOUNS and tok.pos_ == "PRON":
         role = PRONOUNS[lower]
         if role == "person":
+            earlier = _person_earlier_in_sentence(tok, ctx)
+            if earlier is not None:
+                return earlier
             if ctx.last_subject is not None and ctx.unit_index - ctx.last_subject_unit <= 1:
                 return ctx.last_subject
             return ctx.last_person or ctx.last_mentioned
@@ -121,8 +131,33 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         if found is not None:
             ctx.met(found, _title_words(full))
             return found
+    governed = _government_of(tok, ctx)
+    if governed is not None:
+        return governed
+    if tok.lemma_.lower() in GATHERINGS:
+        # "participants of the meeting of the NSC", "the meeting observed", "the committee
+        # members noted": the body that met, named in the phrase or just before
+        owner = _owner_after(tok, ctx)
+        if owner is None and tok.pos_ == "NOUN":
+            for prep in (c for c in tok.children if c.dep_ == "prep"):
+                for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                    owner = owner or _owner_after(pobj, ctx)
+        if owner is None and ctx.last_body_mentioned is not None:
+            owner = ctx.last_body_mentioned
+        if owner is not None:
+            return owner
+    if tok.lemma_.lower() in DOCUMENTS and not any(c.dep_ == "poss" for c in tok.children):
+        # "the statement added", "the report said": whoever issued it, named just before
+        issuer = _issuer(tok, ctx)
+        if issuer is not None:
+            return issuer
     body = ctx.directory.body(full) or ctx.directory.body(mention)
     if body is not None:
+        stated = ctx.directory.nationality(full)
+        if stated is not None and stated != body.actor:
+            # "the US National Security Council": the nationality written beats the
+            # state a bare body name usually means
+            return Speaker(stated, f"{body.name}", None, "body")
         named = _name_beside_body(tok, body.name, body.variants)
         if named:
             # "Foreign Office spokesperson Nadia Rahim": a person, even if NER missed it
@@ -138,6 +173,15 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
         return Speaker(state, None, None, "state")
     if UNNAMED.search(mention) or UNNAMED.search(tok.lemma_):
         nationality = ctx.directory.nationality(full)
+        owner = _owner_after(tok, ctx)
+        if nationality is None and owner is not None:
+            # "a spokesperson for the US NSC", "officials at the Pentagon"
+            return Speaker(
+                owner.actor,
+                owner.name if owner.kind == "body" else None,
+                None,
+                "group" if owner.kind != "body" else "body",
+            )
         if TITLE_WORDS.search(full) and nationality is None and ctx.last_person is not None:
             # "the foreign minister", "the Ambassador": the last person with that title
             return _title_coreference(full, ctx)
@@ -151,6 +195,63 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
     if person_ent:
         return _unknown_person(tok, full, ctx)
     return None
+
+
+def _government_of(tok: Token, ctx: _Context) -> Speaker | None:
+    """ "Ghani's administration", "the Sharif government": a known leader's government
+    speaks for the leader's state."""
+    if tok.lemma_.lower() not in GOVERNMENTS:
+        return None
+    for child in tok.children:
+        if child.dep_ in ("poss", "compound") and child.pos_ == "PROPN":
+            person = ctx.directory.person(_span_of(child))
+            if person is not None:
+                surname = person.name.split()[-1]
+                return Speaker(person.actor, f"{surname} {tok.lemma_.lower()}", None, "body")
+    return None
+
+
+def _issuer(tok: Token, ctx: _Context) -> Speaker | None:
+    """The body or person who issued a document referred to by a bare noun: the last
+    speaker, if they spoke within the last two paragraphs' units."""
+    if any(c.dep_ == "prep" and c.lower_ in ("by", "from", "of") for c in tok.children):
+        return None
+    if ctx.last_any is not None and ctx.unit_index - ctx.last_speaker_unit <= 3:
+        return ctx.last_any
+    return ctx.last_body
+
+
+def _owner_after(tok: Token, ctx: _Context) -> Speaker | None:
+    """The institution or state an unnamed official is "of", "for", "at" or "from"."""
+    for prep in tok.children:
+        if prep.dep_ != "prep" or prep.lower_ not in ("of", "for", "at", "from", "in"):
+            continue
+        pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            continue
+        phrase = pobj.doc[pobj.left_edge.i : pobj.right_edge.i + 1].text
+        body = ctx.directory.body(phrase)
+        stated = ctx.directory.nationality(phrase) or ctx.directory.state(_span_of(pobj))
+        if body is not None:
+            return Speaker(stated or body.actor, body.name, None, "body")
+        if stated is not None:
+            return Speaker(stated, None, None, "state")
+    return None
+
+
+def _person_earlier_in_sentence(pronoun: Token, ctx: _Context) -> Speaker | None:
+    """ "… announced by Trump, when he accused …": a person named earlier in the same
+    sentence is the nearest antecedent of "he"/"she" — if exactly one person is named
+    there, since two leave the reference open."""
+    sent = pronoun.sent
+    people = {
+        _span_of(tok)
+        for tok in sent
+        if tok.i < pronoun.i and tok.ent_type_ == "PERSON" and tok.dep_ != "compound"
+    }
+    if len(people) != 1:
+        return None
+    return _resolve_name(next(iter(people)), ctx)
 
 
 def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:
@@ -207,12 +308,18 @@ def _unknown_person(
         found = Speaker(body.actor, _clean_name(name), office, "person")
     elif nationality is not None:
         found = Speaker(nationality, _clean_name(name), office, "person")
-    elif guess and title is not None and len(name.split()) >= 2:
-        found = Speaker(ctx.default_actor, _clean_name(name), office, "person", True)
+    elif (office_state := _office_state(context)) is not None:
+        found = Speaker(office_state, _clean_name(name), office, "person")
     if found is not None and found.name:
         ctx.unknown_people[found.name.split()[-1].casefold()] = found
         ctx.met(found, _title_words(context))
     return found
+
+
+def _office_state(phrase: str) -> str | None:
+    """Offices that exist in one state only ("Secretary of State", "Congressman")."""
+    low = phrase.lower()
+    return next((state for office, state in SINGLE_STATE_OFFICES if office in low), None)
 
 
 def _resolve_name(mention: str, ctx: _Context) -> Speaker | None:
@@ -302,6 +409,11 @@ def _note_mentions(unit: Unit, ctx: _Context) -> None:
     unknown ones whose title places them, for a later bare surname."""
     for ent in ctx.ents:
         if unit.start <= ent.start_char < unit.end:
+            if ent.label_ == "ORG":
+                body = ctx.directory.body(ent.text)
+                if body is not None:
+                    stated = ctx.directory.nationality(ent.text)
+                    ctx.last_body_mentioned = Speaker(stated or body.actor, body.name, None, "body")
             if ent.label_ != "PERSON":
                 continue
             root = ent.root

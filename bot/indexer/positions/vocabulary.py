@@ -478,3 +478,63 @@ LEADING_FILLER = re.compile(
     r"while|when|as)\b[\s,]*)+",
     re.I,
 )
+
+# Nouns for a leader's government: "Ghani's administration", "the Sharif government".
+GOVERNMENTS = frozenset(["administration", "government", "cabinet", "regime", "team", "camp"])
+
+# Documents that speak for whoever issued them: "the statement added".
+DOCUMENTS = frozenset(
+    [
+        "statement",
+        "release",
+        "readout",
+        "communique",
+        "communiqué",
+        "handout",
+        "report",
+        "letter",
+        "notification",
+        "declaration",
+        "tweet",
+        "post",
+        "transcript",
+    ]
+)
+
+# Offices held in one state only, which place an otherwise unknown person.
+SINGLE_STATE_OFFICES = (
+    ("secretary of state", "United States"),
+    ("secretary of defense", "United States"),
+    ("defense secretary", "United States"),
+    ("state department", "United States"),
+    ("pentagon", "United States"),
+    ("white house", "United States"),
+    ("congressman", "United States"),
+    ("congresswoman", "United States"),
+    ("u.s. senator", "United States"),
+    ("us senator", "United States"),
+    ("assistant secretary of state", "United States"),
+    ("under secretary of state", "United States"),
+    ("chief of army staff", "Pakistan"),
+    ("coas", "Pakistan"),
+    ("ispr", "Pakistan"),
+    ("foreign office spokes", "Pakistan"),
+    ("national assembly", "Pakistan"),
+    ("ministry of external affairs", "India"),
+)
+
+# Gatherings that speak through the body that met: "the meeting observed that …".
+GATHERINGS = frozenset(
+    [
+        "participant",
+        "member",
+        "delegate",
+        "attendee",
+        "meeting",
+        "session",
+        "huddle",
+        "committee",
+        "participants",
+        "members",
+    ]
+)

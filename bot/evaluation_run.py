@@ -29,8 +29,8 @@ from bot.evaluation import (
 from bot.indexer.nlp import load
 from bot.indexer.pipeline import Indexer
 from bot.indexer.sources import _is_article_file, load_file, load_seed_dir
-from bot.indexer.types import RawArticle
 from bot.indexer.summarize import lead
+from bot.indexer.types import RawArticle
 from bot.settings import Settings
 from storage import ledger
 from storage.db import Database

@@ -217,10 +217,82 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("United States", "haqqani-network")],
     ),
     (
-        "a titled official of an unnamed ministry speaks for the article's side",
+        "a titled official of an unnamed ministry is not placed by guesswork",
         "Pakistan has long denied the charge. “Pakistan rejects the claim that it hosts "
         "sanctuaries,” ministry spokesman Farid Alam Qazi told reporters in Islamabad.",
-        [("Pakistan", "Farid Alam Qazi", "safe-havens", "quote")],
+        [],
+        [("Pakistan", "safe-havens"), ("United States", "safe-havens")],
+    ),
+    (
+        "nominal attribution: a speech noun with its owner and its clause",
+        "The tweet was followed by Nikki Haley’s announcement that the United States would "
+        "withhold military aid to Pakistan.",
+        [("United States", "Nikki Haley", "security-aid", None)],
+        [],
+    ),
+    (
+        "stance adjective with a complement clause",
+        "Pakistani officials are hopeful that the peace talks with the Taliban will resume "
+        "next month.",
+        [("Pakistan", None, "afghan-peace-process", "reported")],
+        [],
+    ),
+    (
+        "a participle clause inherits its subject",
+        "Zalmay Khalilzad has a difficult relationship with Islamabad, having often accused "
+        "it of sheltering the Haqqani network.",
+        [("United States", "Zalmay Khalilzad", "haqqani-network", "reported")],
+        [],
+    ),
+    (
+        "conjoined subjects: one position each",
+        "The State Department and Pakistan’s Foreign Office said the two sides would expand "
+        "trade and investment.",
+        [
+            ("United States", "State Department", "economy-trade", "reported"),
+            ("Pakistan", "Foreign Office", "economy-trade", "reported"),
+        ],
+        [],
+    ),
+    (
+        "a reported charge and its denial: both sides",
+        "The Pentagon says Islamabad gives safe haven to militants, a charge Pakistan denies.",
+        [
+            ("United States", "Pentagon", "safe-havens", "reported"),
+            ("Pakistan", None, "safe-havens", "reported"),
+        ],
+        [],
+    ),
+    (
+        "a written nationality beats the state a body name usually means",
+        "A spokesperson for the US National Security Council said the letter sought help "
+        "with the Afghan peace process.",
+        [("United States", "National Security Council", "afghan-peace-process", "reported")],
+        [("Pakistan", "afghan-peace-process")],
+    ),
+    (
+        "a leader's administration speaks for the leader's state",
+        "Ghani's administration has repeatedly denounced the border fencing.",
+        [("Afghanistan", "Ghani administration", "border-management", "reported")],
+        [("Pakistan", "border-management")],
+    ),
+    (
+        "an office that exists in one state places an unknown person",
+        "Defense Secretary Lloyd Rasmussen said Pakistan must act against the Haqqani network.",
+        [("United States", "Lloyd Rasmussen", "haqqani-network", "reported")],
+        [],
+    ),
+    (
+        "a pronoun binds to the one person named earlier in its sentence",
+        "The cut was part of a suspension of aid announced by President Donald Trump, when "
+        "he accused Pakistan of “nothing but lies and deceit.”",
+        [("United States", "Donald Trump", "trust", None)],
+        [],
+    ),
+    (
+        "a new reporting verb by class: denounce",
+        "President Donald Trump strongly denounced Pakistan's double game in Afghanistan.",
+        [("United States", "Donald Trump", "taliban-support", "reported")],
         [],
     ),
     (

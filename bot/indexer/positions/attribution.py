@@ -117,10 +117,14 @@ def _denies_a_charge(candidate: Candidate) -> bool:
     """ "…, a charge Pakistan denies": the denial is the other side's statement on the
     same matter, not part of the accuser's, and never names the unit's main speaker."""
     trigger = candidate.trigger
-    return (
-        trigger.lemma_.lower() in DENIAL_VERBS
-        and trigger.dep_ in ("relcl", "acl")
-        and trigger.head.lemma_.lower() in CHARGE_NOUNS
+    if trigger.lemma_.lower() not in DENIAL_VERBS:
+        return False
+    if trigger.dep_ in ("relcl", "acl") and trigger.head.lemma_.lower() in CHARGE_NOUNS:
+        return True
+    # the parser often reads the fronted object literally: "[a charge] Pakistan denies"
+    return any(
+        c.dep_ == "dobj" and c.lemma_.lower() in CHARGE_NOUNS and c.i < trigger.i
+        for c in trigger.children
     )
 
 

@@ -70,7 +70,39 @@ def _conjuncts(tok: Token) -> list[Token]:
     return [tok, *(c for c in tok.conjuncts if c.i > tok.i and c.dep_ == "conj")]
 
 
+def _segments(subj: Token) -> list[tuple[Token, tuple[int, int]]]:
+    """The heads of a subject phrase split at "and": the small model often attaches the
+    first of two conjoined institutions as a modifier of the second, so the words, not
+    the arcs, say where one mention ends."""
+    words = sorted(subj.subtree, key=lambda t: t.i)
+    cuts = [t.i for t in words if t.lower_ == "and" and t.dep_ == "cc"]
+    if not cuts:
+        return []
+    heads: list[tuple[Token, tuple[int, int]]] = []
+    bounds = [words[0].i, *[c + 1 for c in cuts]]
+    ends = [*cuts, words[-1].i + 1]
+    for start, end in zip(bounds, ends, strict=True):
+        piece = [t for t in words if start <= t.i < end and not t.is_punct]
+        inside = {t.i for t in piece}
+        roots = [t for t in piece if t.head.i not in inside or t.head.i == t.i]
+        if roots:
+            heads.append((roots[-1], (piece[0].i, piece[-1].i + 1)))
+    return heads
+
+
 def _speakers(subj: Token, ctx: _Context, *, allow_state: bool = True) -> list[Speaker]:
+    segments = _segments(subj)
+    if len(segments) >= 2:
+        found = [
+            _resolve_mention(t, ctx, allow_state=allow_state, within=bounds)
+            for t, bounds in segments
+        ]
+        if all(f is not None for f in found):
+            unique: list[Speaker] = []
+            for f in found:
+                if f is not None and f not in unique:
+                    unique.append(f)
+            return unique
     out: list[Speaker] = []
     for part in _conjuncts(subj):
         found = _resolve_mention(part, ctx, allow_state=allow_state)

@@ -92,7 +92,15 @@ class _Context:
             self.last_body = speaker
 
 
-def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> Speaker | None:
+def _resolve_mention(
+    tok: Token,
+    ctx: _Context,
+    *,
+    allow_state: bool = True,
+    within: tuple[int, int] | None = None,
+) -> Speaker | None:
+    """The speaker a mention names; `within` clips the mention's phrase to one part of a
+    coordinated subject."""
     lower = tok.lower_
     if lower in PRONOUNS and tok.pos_ == "PRON":
         role = PRONOUNS[lower]
@@ -109,7 +117,7 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
             return None  # inside narration "we" is the outlet; quotes handle themselves
         return ctx.last_group or ctx.last_body or ctx.last_person
     mention = _span_of(tok)
-    full = tok.doc[tok.left_edge.i : tok.right_edge.i + 1].text if tok.n_lefts else mention
+    full = _phrase(tok, within) if tok.n_lefts else mention
     appos = next((c for c in tok.children if c.dep_ == "appos"), None)
     if appos is not None and appos.ent_type_ == "PERSON" and tok.ent_type_ != "PERSON":
         # "Pakistan's ambassador to Washington, Masood Khan, said …"
@@ -195,6 +203,15 @@ def _resolve_mention(tok: Token, ctx: _Context, *, allow_state: bool = True) -> 
     if person_ent:
         return _unknown_person(tok, full, ctx)
     return None
+
+
+def _phrase(tok: Token, within: tuple[int, int] | None = None) -> str:
+    """The noun phrase a mention heads, without the phrases conjoined to it: in "the State
+    Department and Pakistan's Foreign Office" the first mention is not Pakistani."""
+    drop = {t.i for c in tok.children if c.dep_ in ("conj", "cc") for t in c.subtree}
+    lo, hi = within or (0, len(tok.doc))
+    ids = [t.i for t in tok.subtree if t.i not in drop and lo <= t.i < hi]
+    return tok.doc[min(ids) : max(ids) + 1].text
 
 
 def _government_of(tok: Token, ctx: _Context) -> Speaker | None:

@@ -21,10 +21,14 @@ def _subject(verb: Token) -> Token | None:
             return child
     # conjoined verbs share the subject: "Tillerson flew … and expressed concern …"
     if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
+        # "…, having repeatedly accused Y of …": a participle clause inherits its subject
+        participle = verb.tag_ == "VBG" or any(
+            c.dep_ == "aux" and c.lower_ == "having" for c in verb.children
+        )
         if (
             verb.dep_ == "advcl"
             and not any(c.dep_ == "mark" for c in verb.children)
-            and verb.tag_ != "VBG"
+            and not participle
         ):
             return None
         return _subject(verb.head)

@@ -123,7 +123,9 @@ def false_positive_cause(s: SystemPosition, gold: Sequence[GoldPosition]) -> str
     return "extra topic"
 
 
-def wrong_state(system: Sequence[SystemPosition], gold: Sequence[GoldPosition]) -> list[SystemPosition]:
+def wrong_state(
+    system: Sequence[SystemPosition], gold: Sequence[GoldPosition]
+) -> list[SystemPosition]:
     """Stored positions whose evidence is a gold sentence but whose actor is none of that
     sentence's gold actors: the errors that cost trust, counted apart."""
     out = []

@@ -131,8 +131,7 @@ class Report:
     def render(self, *, errors: bool = False) -> str:
         s = self.score
         lines = [
-            f"positions vs gold on {self.corpus} "
-            "(article, actor, topic equal; evidence overlaps)",
+            f"positions vs gold on {self.corpus} (article, actor, topic equal; evidence overlaps)",
             f"  precision {s.precision:.3f}  ({s.matched_system}/{s.system} system positions)",
             f"  recall    {s.recall:.3f}  ({s.matched_gold}/{s.gold} gold positions)",
             f"  F1        {s.f1:.3f}",
@@ -141,9 +140,7 @@ class Report:
             "another state",
         ]
         for field in ("actor", "kind"):
-            parts = [
-                f"{k} {m}/{n}" for k, (m, n) in recall_by(self.gold, s.matched, field).items()
-            ]
+            parts = [f"{k} {m}/{n}" for k, (m, n) in recall_by(self.gold, s.matched, field).items()]
             lines.append(f"  recall by {field}: " + ", ".join(parts))
         lines.append(
             f"summary key points covered (≥ {COVERED:.0%} of a point's content lemmas in it)"

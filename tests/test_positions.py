@@ -290,6 +290,41 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "official act: both signatories of a deal",
+        "The United States and the Taliban signed a peace agreement in Doha on Saturday.",
+        [
+            ("United States", None, "afghan-peace-process", "action"),
+            ("Taliban", None, "afghan-peace-process", "action"),
+        ],
+        [],
+    ),
+    (
+        "official act: hosting a visiting leader is about the relationship",
+        "President Donald Trump hosted Pakistan's army chief Asim Munir for lunch at the "
+        "White House.",
+        [("United States", "Donald Trump", "alliance", "action")],
+        [],
+    ),
+    (
+        "official act: passive with its agent",
+        "A sustainment package for Pakistan's F-16 fleet was approved by the State "
+        "Department on Wednesday.",
+        [("United States", "State Department", "security-aid", "action")],
+        [],
+    ),
+    (
+        "official act: summoning an envoy",
+        "The Foreign Office summoned the US ambassador to lodge a strong protest.",
+        [("Pakistan", "Foreign Office", "alliance", None)],
+        [],
+    ),
+    (
+        "a condition is not an act",
+        "The aid could be restored if Islamabad acts against the militants.",
+        [],
+        [("United States", "security-aid"), ("Pakistan", "security-aid")],
+    ),
+    (
         "a new reporting verb by class: denounce",
         "President Donald Trump strongly denounced Pakistan's double game in Afghanistan.",
         [("United States", "Donald Trump", "taliban-support", "reported")],

@@ -1,11 +1,19 @@
-"""Official acts that express a stance — aid suspended, funds withheld, a directive issued
-— found apart from any statement in the same sentence, so an act reported beside
-someone's words is the actor's, not the speaker's.
+"""Official acts that express a stance — aid suspended, a sale approved, a deal signed, an
+envoy summoned, a leader hosted — found apart from any statement in the same sentence, so
+an act reported beside someone's words is the actor's, not the speaker's.
+
+An act is a verb of one of the classes in `vocabulary.ACTS` (or a light verb with an act
+noun: "completed its withdrawal", "held talks"), whose object is of the kind that class
+acts on, in the active, passive or announced ("will", "would") form. A condition ("could",
+"might", "if …") is not an act.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+
+from spacy.tokens import Token
 
 from bot.indexer.positions.claims import (
     _claim,
@@ -25,78 +33,135 @@ from bot.indexer.positions.units import (
     _quoted_spans,
 )
 from bot.indexer.positions.vocabulary import (
-    ACTION_OBJECTS,
-    ACTIONS,
+    ACT_NOUNS,
+    ACT_OBJECTS,
+    ACTS,
+    CONDITIONAL_MARKS,
+    LIGHT_VERBS,
+    UNCERTAIN_MODALS,
 )
 from bot.indexer.tagging import Tagger
 from bot.indexer.types import ExtractedPosition
 
 
+def _act_class(tok: Token) -> tuple[str, str | None] | None:
+    """(object class, default topic) when `tok` performs an act; None otherwise."""
+    lemma = tok.lemma_.lower()
+    if lemma in ACTS:
+        return ACTS[lemma]
+    if lemma in LIGHT_VERBS:
+        # "completed its withdrawal", "held talks with", "lodged a protest"
+        for child in tok.children:
+            if child.dep_ in ("dobj", "nsubjpass") and child.lemma_.lower() in ACT_NOUNS:
+                return ("any", ACT_NOUNS[child.lemma_.lower()])
+    if lemma in ("begin", "start", "plan", "decide", "agree", "move", "continue"):
+        # "has started fencing the border", "is planning to send a delegation"
+        for child in tok.children:
+            if child.dep_ == "xcomp" and child.pos_ == "VERB" and child.lemma_.lower() in ACTS:
+                return None  # the act is read on the complement, which inherits the subject
+    return None
+
+
+def _objects_text(tok: Token) -> str:
+    return " ".join(
+        tok.doc[c.left_edge.i : c.right_edge.i + 1].text
+        for c in tok.children
+        if c.dep_ in ("dobj", "nsubjpass", "prep", "xcomp", "ccomp", "dative", "attr", "advcl")
+    )
+
+
+def _conditional(tok: Token) -> bool:
+    """ "could be restored", "might cut", "if Pakistan acts, the US would …"."""
+    if any(c.dep_ == "aux" and c.lower_ in UNCERTAIN_MODALS for c in tok.children):
+        return True
+    node = tok
+    while node.head.i != node.i:
+        if node.dep_ == "advcl" and any(
+            c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in node.children
+        ):
+            return True
+        if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in node.children):
+            return True
+        node = node.head
+    return False
+
+
+def _actors(tok: Token, ctx: _Context) -> list[Speaker]:
+    """Who performed the act: the agent of a passive, the subject (and the subjects
+    conjoined to it) of an active, the subject a complement inherits ("Pakistan has
+    started fencing …")."""
+    passive = any(c.dep_ == "auxpass" for c in tok.children) or (
+        tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl")
+    )
+    subj = _agent(tok) if passive else _subject(tok)
+    if subj is None and tok.dep_ in ("xcomp", "pcomp"):
+        subj = _subject(tok.head)
+    if subj is None and tok.dep_ == "acl" and tok.tag_ == "VBG":
+        # "with the Pakistani government summoning the ambassador"
+        subj = tok.head if tok.head.pos_ in ("NOUN", "PROPN") else None
+    found: list[Speaker] = []
+    if subj is not None:
+        for part in [subj, *(c for c in subj.conjuncts if c.i > subj.i)]:
+            speaker = _resolve_mention(part, ctx)
+            if speaker is not None and speaker not in found:
+                found.append(speaker)
+    if not found and passive:
+        # "… was directed in the last cabinet meeting": the body named in the clause
+        for t in tok.subtree:
+            body = ctx.directory.body(t.text) if t.pos_ in ("NOUN", "PROPN") else None
+            if body is not None:
+                found.append(Speaker(body.actor, body.name, None, "body"))
+                break
+    return found
+
+
 def _actions(
     unit: Unit, text: str, ctx: _Context, tagger: Tagger
 ) -> Iterator[tuple[ExtractedPosition, tuple[int, int]]]:
-    """Official acts that express a stance: aid suspended or withheld, a directive issued.
-
-    Yields each position with the character span of its clause, so the clause is not
-    also read as part of someone's statement.
-    """
+    """Official acts that express a stance, each with the character span of its clause, so
+    the clause is not also read as part of someone's statement."""
     quotes = _quoted_spans(text, unit)
     for sent in unit.sents:
         for tok in sent:
             if tok.pos_ != "VERB" or _in_quote(tok, quotes):
                 continue
-            lemma = tok.lemma_.lower()
-            negated_offer = lemma in ("offer", "provide", "give") and (
+            act = _act_class(tok)
+            negated_offer = tok.lemma_.lower() in ("offer", "provide", "give") and (
                 any(c.dep_ == "neg" for c in tok.children)
                 or any(c.dep_ == "neg" for c in tok.head.children if tok.dep_ == "xcomp")
             )
-            if lemma not in ACTIONS and not negated_offer:
+            if act is None and negated_offer:
+                act = ("aid", "security-aid")
+            if act is None or _conditional(tok):
                 continue
-            if any(c.dep_ == "aux" and c.tag_ == "MD" for c in tok.children):
-                continue  # "would cut", "could be restored": a threat or a condition, not an act
-            if (
-                lemma in ("offer", "provide", "release", "restore", "resume", "grant")
-                and not negated_offer
-            ):
+            object_class, default_topic = act
+            objects = _objects_text(tok)
+            pattern = ACT_OBJECTS.get(object_class)
+            if pattern is not None and not re.search(pattern, objects, re.I):
+                continue
+            actors = _actors(tok, ctx)
+            if not actors:
                 continue
             clause = tok.doc[tok.left_edge.i : tok.right_edge.i + 1]
-            objects = " ".join(
-                c.subtree.__iter__().__next__().doc[c.left_edge.i : c.right_edge.i + 1].text
-                for c in tok.children
-                if c.dep_ in ("dobj", "nsubjpass", "prep", "xcomp", "ccomp")
-            )
-            if not ACTION_OBJECTS.search(objects):
-                continue
-            passive = any(c.dep_ == "auxpass" for c in tok.children)
-            subj = _agent(tok) if passive else _subject(tok)
-            if subj is None and tok.dep_ == "xcomp":
-                subj = _subject(tok.head)
-            speaker = _resolve_mention(subj, ctx) if subj is not None else None
-            if speaker is None and passive:
-                # "… was directed in the last cabinet meeting": the body named in the clause
-                for t in clause:
-                    body = ctx.directory.body(t.text) if t.pos_ in ("NOUN", "PROPN") else None
-                    if body is not None:
-                        speaker = Speaker(body.actor, body.name, None, "body")
-                        break
-            if speaker is None:
-                continue
-            evidence = sent.text.strip()
             span = (clause.start_char, clause.end_char)
             if negated_offer and tok.dep_ == "xcomp":
                 # "decided not to offer …": the decision, not the bare infinitive
-                head = tok.head
-                clause = head.doc[head.i : tok.right_edge.i + 1]
-            for topic in tagger.tags(clause.text):
-                yield (
-                    ExtractedPosition(
-                        actor=speaker.actor,
-                        speaker=speaker.name,
-                        speaker_office=speaker.office,
-                        topic=topic,
-                        claim=_claim(clause.text),
-                        evidence=evidence,
-                        kind="action",
-                    ),
-                    span,
-                )
+                clause = tok.doc[tok.head.i : tok.right_edge.i + 1]
+            evidence = sent.text.strip()
+            for speaker in actors:
+                topics = tagger.tags(clause.text, actor=speaker.actor)
+                if not topics and default_topic is not None:
+                    topics = [default_topic]
+                for topic in topics:
+                    yield (
+                        ExtractedPosition(
+                            actor=speaker.actor,
+                            speaker=speaker.name,
+                            speaker_office=speaker.office,
+                            topic=topic,
+                            claim=_claim(clause.text),
+                            evidence=evidence,
+                            kind="action",
+                        ),
+                        span,
+                    )

@@ -305,43 +305,123 @@ CHARGE_NOUNS = frozenset(
 
 COMMIT_MODALS = frozenset(["will", "must", "shall"])
 
-ACTIONS = frozenset(
+# Official acts: verb lemma → (the kind of object it must act on, the topic an act of
+# that kind is about when its words name none). Object kinds are in ACT_OBJECTS; "any"
+# takes any object, None for the topic means "only what the words say".
+_AID = "aid"
+ACTS: dict[str, tuple[str, str | None]] = {
+    **dict.fromkeys(
+        [
+            "suspend",
+            "withhold",
+            "cancel",
+            "freeze",
+            "cut",
+            "halt",
+            "block",
+            "terminate",
+            "revoke",
+            "reprogram",
+            "reprogramme",
+            "strip",
+            "slash",
+            "curtail",
+            "restrict",
+            "reimburse",
+            "disburse",
+            "restore",
+            "resume",
+            "release",
+        ],
+        (_AID, "security-aid"),
+    ),
+    **dict.fromkeys(
+        ["approve", "clear", "authorise", "authorize", "sell", "notify"], ("sale", "security-aid")
+    ),
+    **dict.fromkeys(["impose", "lift", "waive", "slap", "levy", "ease"], ("measure", None)),
+    **dict.fromkeys(
+        ["designate", "proscribe", "blacklist", "ban", "sanction", "list", "delist"],
+        ("any", "counterterrorism"),
+    ),
+    **dict.fromkeys(
+        ["sign", "ink", "conclude", "finalise", "finalize", "seal", "strike", "reach"],
+        ("agreement", None),
+    ),
+    **dict.fromkeys(
+        ["host", "receive", "invite", "meet", "visit", "telephone", "call", "felicitate"],
+        ("person", "alliance"),
+    ),
+    **dict.fromkeys(["summon", "expel", "recall"], ("envoy", "alliance")),
+    **dict.fromkeys(["detain", "arrest", "extradite"], ("people", None)),
+    **dict.fromkeys(["deport", "repatriate"], ("migrants", "afghan-refugees")),
+    **dict.fromkeys(["withdraw", "deploy", "station", "send", "dispatch"], ("force", None)),
+    **dict.fromkeys(["fence", "close", "reopen", "seal"], ("border", "border-management")),
+    **dict.fromkeys(["direct", "order"], (_AID, None)),
+    "rally": ("people", None),
+}
+
+# What each kind of act must act on (matched against its objects' words).
+ACT_OBJECTS: dict[str, str] = {
+    _AID: r"\b(aid|assistance|funds?|funding|support fund|payments?|reimbursements?|"
+    r"tranche|csf|support|programmes?|programs?|sales?|package|plans?|strateg\w*|visas?|"
+    r"cooperation|training|delegations?|talks|weapons|jets|f-16s?)\b",
+    "sale": r"\b(sales?|package|programmes?|programs?|aid|assistance|loan|bailout|"
+    r"funding|funds?|deal|f-16s?|jets|weapons|equipment|tranche)\b",
+    "measure": r"\b(sanctions?|tariffs?|restrictions?|bans?|curbs?|duties|duty|"
+    r"conditions?|embargo\w*|visa)\b",
+    "agreement": r"\b(agreements?|deals?|accords?|pacts?|memorand\w*|mou|treaty|"
+    r"treaties|framework|declaration|contracts?)\b",
+    "person": r"\b(minister|president|chief|general|envoy|ambassador|secretary|premier|"
+    r"leader|delegation|counterpart|[A-Z][a-z]+ [A-Z][a-z]+|pakistan|islamabad|"
+    r"washington|united states|kabul|white house)\b",
+    "people": r"\b(ambassador|envoy|diplomats?|officials?|refugees?|nationals|afghans|"
+    r"migrants|militants?|suspects?|leaders?|commanders?|charg\w+ d.affaires|"
+    r"deputy chief)\b",
+    "envoy": r"\b(ambassador|envoy|diplomats?|charg\w+ d.affaires|deputy chief|"
+    r"high commissioner|officials?)\b",
+    "migrants": r"\b(refugees?|nationals|afghans|migrants|immigrants|undocumented)\b",
+    "force": r"\b(troops?|forces|soldiers|personnel|military|delegation|team|envoy|"
+    r"contingent)\b",
+    "border": r"\b(border|crossings?|frontier|durand line|torkham|chaman)\b",
+    "operation": r"\b(operations?|strikes?|offensive|raids?|crackdown)\b",
+}
+
+# Light verbs whose object names the act: "completed its withdrawal", "held talks".
+LIGHT_VERBS = frozenset(
     [
-        "suspend",
-        "withhold",
-        "cancel",
-        "freeze",
-        "cut",
-        "halt",
-        "block",
-        "terminate",
-        "revoke",
-        "impose",
-        "sanction",
-        "designate",
-        "direct",
-        "order",
-        "expel",
-        "rally",
-        "approve",
-        "release",
-        "restore",
-        "resume",
-        "grant",
-        "offer",
-        "deliver",
-        "provide",
-        "reimburse",
+        "complete",
+        "begin",
+        "start",
+        "hold",
+        "have",
+        "register",
+        "lodge",
+        "announce",
+        "make",
+        "conduct",
+        "pay",
+        "undertake",
+        "carry",
     ]
 )
+ACT_NOUNS: dict[str, str | None] = {
+    "withdrawal": "afghanistan-war",
+    "drawdown": "afghanistan-war",
+    "talks": None,
+    "conversation": "alliance",
+    "meeting": "alliance",
+    "call": "alliance",
+    "visit": "alliance",
+    "protest": None,
+    "demarche": "alliance",
+    "sanctions": None,
+    "strike": None,
+    "operation": "counterterrorism",
+}
 
-# an action only counts when its object is something a state does to the relationship
-ACTION_OBJECTS = re.compile(
-    r"\b(aid|assistance|funds?|funding|support fund|payments?|reimbursements?|sanctions?|"
-    r"visas?|plans?|strateg\w*|officials|delegations?|talks|cooperation|programme|program|"
-    r"f-16s?|jets|weapons|troops)\b",
-    re.I,
-)
+UNCERTAIN_MODALS = frozenset(["could", "might", "may", "should", "can"])
+CONDITIONAL_MARKS = frozenset(["if", "unless", "whether"])
+
 
 UNNAMED = re.compile(
     r"\b(officials?|sources?|leaders?|leadership|diplomats?|spokes(?:man|woman|person)|"

@@ -138,7 +138,7 @@ def extract_positions(
         for speaker, content, kind, _pattern in found:
             content_text = _text_of(content) if content else evidence
             topics = tagger.tags(content_text, actor=speaker.actor)
-            if not topics and not unit.label:
+            if not topics and not unit.label and _mostly_quoted(unit, text):
                 # nothing in the quote itself: what the attribution says it responds to
                 # ("…,” the FO said while reacting to the suspension of aid) — but not
                 # another actor's act reported beside it ("…, after the US suspended aid")

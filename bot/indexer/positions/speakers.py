@@ -124,6 +124,13 @@ def _resolve_mention(
         named = _unknown_person(appos, full, ctx)
         if named is not None:
             return named
+    # a person's own name first: "UN Ambassador Nikki Haley" is Haley, not the UN
+    ent = _ent_of(tok) if tok.ent_type_ == "PERSON" else None
+    if ent is not None and ctx.directory.person(ent.text) is not None:
+        found = _resolve_name(ent.text, ctx)
+        if found is not None:
+            ctx.met(found, _title_words(full))
+            return found
     # the gazetteer outranks NER: the small model tags "Qureshi" as a place
     if tok.pos_ == "PROPN" and ctx.directory.person(mention) is not None:
         found = _resolve_name(mention, ctx)

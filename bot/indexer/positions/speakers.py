@@ -126,8 +126,9 @@ def _resolve_mention(
             return named
     # a person's own name first: "UN Ambassador Nikki Haley" is Haley, not the UN
     ent = _ent_of(tok) if tok.ent_type_ == "PERSON" else None
-    if ent is not None and ctx.directory.person(ent.text) is not None:
-        found = _resolve_name(ent.text, ctx)
+    own_name = _clean_name(ent.text) if ent is not None else ""
+    if own_name and ctx.directory.person(own_name) is not None:
+        found = _resolve_name(own_name, ctx)
         if found is not None:
             ctx.met(found, _title_words(full))
             return found

@@ -325,6 +325,20 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("United States", "security-aid"), ("Pakistan", "security-aid")],
     ),
     (
+        "a deck line is furniture, not a position",
+        "US says Pakistan must end Haqqani safe havens\n\nThe talks ended on Friday without "
+        "an agreement on the border.",
+        [],
+        [("United States", "haqqani-network"), ("United States", "safe-havens")],
+    ),
+    (
+        "a verb inside a question put to the speaker states nothing",
+        "When pressed whether he also denied that the ISI sheltered the Haqqani network, "
+        "the spokesperson declined to comment.",
+        [],
+        [("Pakistan", "haqqani-network"), ("Pakistan", "taliban-support")],
+    ),
+    (
         "a new reporting verb by class: denounce",
         "President Donald Trump strongly denounced Pakistan's double game in Afghanistan.",
         [("United States", "Donald Trump", "taliban-support", "reported")],

@@ -83,6 +83,8 @@ def extract_positions(
 
     for i, unit in enumerate(units):
         ctx.unit_index = i
+        if unit.furniture:
+            continue
         if unit.question:
             question_topics = tagger.tags(_unit_text(text, unit))
             answer_started = False
@@ -136,9 +138,11 @@ def extract_positions(
         )
         answer_started = answer_started or unit.label is not None
         for speaker, content, kind, _pattern in found:
+            if not content and not _mostly_quoted(unit, text):
+                continue  # an attribution with nothing attributed ("X said so")
             content_text = _text_of(content) if content else evidence
             topics = tagger.tags(content_text, actor=speaker.actor)
-            if not topics and not unit.label and _mostly_quoted(unit, text):
+            if not topics and not unit.label and kind == "quote":
                 # nothing in the quote itself: what the attribution says it responds to
                 # ("…,” the FO said while reacting to the suspension of aid) — but not
                 # another actor's act reported beside it ("…, after the US suspended aid")

@@ -146,6 +146,8 @@ def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribu
         for c in mine:
             if c.rank < 0:  # "according to X": the rest of the unit is content
                 content_ids |= {t.i for t in tokens if t.i not in c.attribution}
+            elif c.pattern == "stance-noun":  # "X's stance is that …": what it is
+                content_ids |= {t.i for t in c.trigger.head.subtree}
             elif c.pattern == "nominal":
                 content_ids |= {
                     t.i

@@ -28,6 +28,7 @@ from bot.indexer.positions.units import Unit, _in_quote, _quoted_spans
 from bot.indexer.positions.vocabulary import (
     ATTRIBUTION_NOUNS,
     COMMIT_MODALS,
+    QUESTION_VERBS,
     REPORTING,
     STANCE,
     STANCE_ADJECTIVES,
@@ -115,11 +116,29 @@ def _ids(tok: Token) -> frozenset[int]:
     return frozenset(t.i for t in tok.subtree)
 
 
+def _asked(tok: Token) -> bool:
+    """A verb inside a question put to someone ("when pressed whether he also denied …",
+    "asked if Pakistan would accept …") states nothing: the answer does."""
+    node = tok
+    while True:
+        if any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for c in node.children) and (
+            node.head.lemma_.lower() in QUESTION_VERBS
+        ):
+            return True
+        if node.dep_ == "ccomp" and node.head.lemma_.lower() in QUESTION_VERBS:
+            return True
+        if node.head.i == node.i:
+            return False
+        node = node.head
+
+
 def reporting_verbs(r: Reading) -> Iterator[Candidate]:
     """ "X said / denounced / signalled (that) …", "… was announced by X"."""
     for tok in r.outside_quotes():
-        if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING:
+        if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING or _asked(tok):
             continue
+        if tok.dep_ == "xcomp" and tok.head.lemma_.lower() in ("decline", "refuse"):
+            continue  # "declined to comment": nothing was said
         # "… was announced by X", and the participle "a suspension announced by X"
         passive = any(c.dep_ == "auxpass" for c in tok.children) or (
             tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl") and _agent(tok) is not None
@@ -173,6 +192,8 @@ def stance_verbs(r: Reading) -> Iterator[Candidate]:
         if tok.pos_ != "VERB":
             continue
         if tok.lemma_.lower() not in STANCE and not _commits(tok):
+            continue
+        if _asked(tok):
             continue
         subj = _subject(tok)
         if subj is None:

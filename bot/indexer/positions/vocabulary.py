@@ -618,3 +618,6 @@ GATHERINGS = frozenset(
         "members",
     ]
 )
+
+# Verbs that put a question: what they govern is asked, not stated.
+QUESTION_VERBS = frozenset(["ask", "press", "question", "wonder", "inquire", "enquire", "query"])

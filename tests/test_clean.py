@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.indexer.clean import clean
+from bot.indexer.clean import clean, cut_dateline
 from bot.indexer.sources import load_file, load_seed_dir, load_text
 from bot.indexer.types import IngestRefused, RawArticle
 from bot.settings import ROOT
@@ -383,3 +383,26 @@ def test_only_short_lines_are_kept_when_they_are_all_there_is() -> None:
 def test_nothing_but_furniture_is_refused() -> None:
     with pytest.raises(IngestRefused, match="no article text"):
         clean(RawArticle(origin="file", text="By\nWeb Desk\n|\nYou may also like\n"))
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "body", "dateline"),
+    [
+        ("(AP) — President Smith says the border will stay open.", "President Smith", "(AP) —"),
+        ("WASHINGTON: The State Department said on Monday that", "The State", "WASHINGTON:"),
+        ("ISLAMABAD, March 3 (Reuters) - Pakistan said on Tuesday", "Pakistan said", "(Reuters) -"),
+        ("(Bloomberg Opinion) -- Over the weekend the administration", "Over the", "--"),
+        ("NEW DELHI — India lodged a protest with the envoy today.", "India lodged", "NEW DELHI —"),
+        # not datelines: a transcript's speaker label, a question label, ordinary prose
+        ("SECRETARY SMITH: Good afternoon, everyone, and welcome.", "SECRETARY SMITH:", None),
+        ("QUESTION: Is the aid going to be restored this year?", "QUESTION:", None),
+        ("US officials said the talks would resume next week.", "US officials", None),
+    ],
+)
+def test_opening_dateline_is_cut(paragraph: str, body: str, dateline: str | None) -> None:
+    rest, cut = cut_dateline(paragraph)
+    assert rest.startswith(body)
+    if dateline is None:
+        assert cut is None and rest == paragraph
+    else:
+        assert cut is not None and cut.endswith(dateline)

@@ -114,6 +114,34 @@ _AGENCY_CREDIT = re.compile(
     re.IGNORECASE,
 )
 
+# A dateline or agency slug opening the first paragraph: "(AP) — ", "WASHINGTON: ",
+# "ISLAMABAD, March 3 (Reuters) - ", "(Bloomberg Opinion) -- ". It belongs to the page,
+# not to the first sentence, and left in place it breaks that sentence's parse.
+_AGENCIES = (
+    r"AP|Reuters|AFP|APP|PTI|IANS|ANI|UPI|Bloomberg(?: Opinion)?|Xinhua|Anadolu|"
+    r"Associated Press|dpa|NNI|INP|Online"
+)
+_DATELINE_SLUG = re.compile(
+    r"^(?:"
+    rf"\((?:{_AGENCIES})\)\s*(?:—|–|--|-)\s*"
+    rf"|[A-Z][A-Z.' -]{{2,30}}(?:,\s*[A-Z][a-z]{{2,9}}\.?\s+\d{{1,2}})?\s*"
+    rf"\((?:{_AGENCIES})\)\s*(?:—|–|--|-|:)\s*"
+    # a place in capitals, not a transcript's speaker label ("SECRETARY BLINKEN:")
+    r"|(?!(?:[A-Z]+ )*(?:SECRETARY|MINISTER|PRESIDENT|AMBASSADOR|MR|MS|MRS|DR|SPOKES\w*|"
+    r"QUESTION|MODERATOR|CHAIRMAN|GENERAL|SENATOR|PARTICIPANT|OPERATOR)\b)"
+    r"[A-Z]{3,}(?:[ /-][A-Z]{3,})?\s*(?::|—|–|--)\s+"
+    r")"
+)
+
+
+def cut_dateline(paragraph: str) -> tuple[str, str | None]:
+    """The paragraph without its opening dateline, and the dateline (None if none)."""
+    match = _DATELINE_SLUG.match(paragraph)
+    if not match or len(paragraph) - match.end() < 20:
+        return paragraph, None
+    return paragraph[match.end() :], match.group(0).strip()
+
+
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -412,6 +440,10 @@ def clean(raw: RawArticle, *, today: dt.date | None = None) -> CleanArticle:
                 line.furniture = None
     kept = [line.text for line in lines if line.furniture is None]
     removed.extend(line.text for line in lines if line.furniture)
+    if kept:
+        kept[0], dateline = cut_dateline(kept[0])
+        if dateline:
+            removed.append(dateline)
     if not kept:
         raise IngestRefused("no article text found", name=raw.name)
 

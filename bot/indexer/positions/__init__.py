@@ -51,9 +51,7 @@ from bot.indexer.positions.units import (
     _in_answer,
     _mostly_quoted,
     _quoted_spans,
-    _unit_text,
     _units,
-    _without,
 )
 from bot.indexer.positions.vocabulary import (
     DENIAL_ANAPHOR,
@@ -83,7 +81,7 @@ def extract_positions(
     for i, unit in enumerate(units):
         ctx.unit_index = i
         if unit.question:
-            question_topics = tagger.tags(_unit_text(text, unit))
+            question_topics = tagger.tags_tokens([t for s in unit.sents for t in s])
             answer_started = False
             continue
         if unit.label:
@@ -129,12 +127,16 @@ def extract_positions(
 
         evidence = _evidence(text, unit)
         content_text = _text_of(content) if content else evidence
-        topics = tagger.tags(content_text, actor=speaker.actor)
+        unit_tokens = [t for s in unit.sents for t in s]
+        topics = tagger.tags_tokens(content or unit_tokens, actor=speaker.actor)
         if not topics and not unit.label:
             # nothing in the quote itself: what the attribution says it responds to
             # ("…,” the FO said while reacting to the suspension of aid) — but not another
             # actor's act reported beside it ("…, after the US suspended aid")
-            topics = tagger.tags(_without(text, unit, action_spans), actor=speaker.actor)
+            topics = tagger.tags_tokens(
+                [t for t in unit_tokens if not any(a <= t.idx < b for a, b in action_spans)],
+                actor=speaker.actor,
+            )
         if (
             not topics
             and unit.label is not None

@@ -87,7 +87,7 @@ def _actions(
                 # "decided not to offer …": the decision, not the bare infinitive
                 head = tok.head
                 clause = head.doc[head.i : tok.right_edge.i + 1]
-            for topic in tagger.tags(clause.text):
+            for topic in tagger.tags_tokens(clause):
                 yield (
                     ExtractedPosition(
                         actor=speaker.actor,

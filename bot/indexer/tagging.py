@@ -202,6 +202,7 @@ class _Match:
     first: int  # word indices, inclusive-exclusive
     last: int
     cue: _Cue
+    partner: int = -1  # word index of a `head ~ dependent` cue's dependent
 
 
 def _parse_slot(piece: str) -> Slot:
@@ -372,8 +373,11 @@ class Tagger:
         for i, w in enumerate(words):
             for cue in self._candidates(w):
                 end = _align(cue, words, i)
-                if end is not None and (not cue.partner or _partnered(cue, words, end - 1)):
-                    matches.append(_Match(i, end, cue))
+                if end is None:
+                    continue
+                partner = _partner(cue, words, end - 1) if cue.partner else -1
+                if partner is not None:
+                    matches.append(_Match(i, end, cue, partner))
         kept = [
             m
             for m in matches
@@ -396,20 +400,20 @@ def _align(cue: _Cue, words: list[_Word], i: int) -> int | None:
     return j
 
 
-def _partnered(cue: _Cue, words: list[_Word], h: int) -> bool:
-    """Whether the cue's dependent word is governed by its head word (word `h`) within two
-    dependency steps; for text only, within four words either side."""
+def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
+    """Index of the cue's dependent word: one its head word (word `h`) governs, or is
+    governed by, within two dependency steps; for text only, within four words."""
     head = words[h].token
     for j, w in enumerate(words):
         if j == h or not _slot_fits(cue.partner, w):
             continue
         if head is None or w.token is None:
             if abs(j - h) <= 4:
-                return True
+                return j
             continue
         if _governs(head, w.token) or _governs(w.token, head):
-            return True  # "withdrew all troops", "troop withdrawal", "mend relations"
-    return False
+            return j  # "withdrew all troops", "troop withdrawal", "mend relations"
+    return None
 
 
 def _governs(head: Token, dependent: Token, steps: int = 2) -> bool:
@@ -424,14 +428,18 @@ def _governs(head: Token, dependent: Token, steps: int = 2) -> bool:
 
 
 def _inside_other(m: _Match, matches: list[_Match]) -> bool:
-    """A match strictly inside a longer match of another topic gives way to it."""
-    return any(
-        o.cue.topic != m.cue.topic
-        and o.first <= m.first
-        and m.last <= o.last
-        and (o.last - o.first) > (m.last - m.first)
-        for o in matches
-    )
+    """A match overlapping a longer phrase of another topic gives way to it ("drug trade"
+    is not "trade"); so does a `head ~ dependent` cue whose dependent belongs to such a
+    phrase ("fought the war against terrorism" is not the Afghan war)."""
+    length = m.last - m.first
+    for o in matches:
+        if o.cue.topic == m.cue.topic or o.last - o.first < 2:
+            continue
+        if o.first < m.last and m.first < o.last and (o.last - o.first) > length:
+            return True
+        if m.partner >= 0 and o.first <= m.partner < o.last and not m.cue.weak:
+            return True
+    return False
 
 
 def _inside_name(m: _Match, words: list[_Word]) -> bool:

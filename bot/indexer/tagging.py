@@ -24,10 +24,12 @@ untagged statement without adding noise to a tagged one.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from spacy.tokens import Token
 
@@ -173,6 +175,7 @@ class _Word:
     token: Token | None
     capitalised: bool
     last_piece: bool  # the last piece of its token (the one carrying its lemma and POS)
+    sentence: int = 0  # which sentence of the clause the word is in
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,16 @@ class _Cue:
     # `head ~ dependent`: a word the phrase's last word governs within two dependency
     # steps ("withdraw ~ troop*" matches "withdrew all its troops", "troop withdrawal")
     partner: Slot = ()
+
+
+class _Found(NamedTuple):
+    """A surviving cue: where it is, its topic, whether it is weak, and its sentence."""
+
+    start: int
+    end: int
+    topic: str
+    weak: bool
+    sentence: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +247,13 @@ def _parse_cue(topic: str, raw: str, weak: bool) -> _Cue | None:
 
 def _words_of_tokens(tokens: Iterable[Token]) -> list[_Word]:
     words: list[_Word] = []
+    sentence, prev = 0, None
     for tok in tokens:
+        if prev is not None and any(
+            tok.doc[k].is_sent_start for k in range(prev.i + 1, tok.i + 1)
+        ):
+            sentence += 1
+        prev = tok
         if tok.is_punct or tok.is_space:
             continue
         text = tok.text
@@ -261,12 +280,17 @@ def _words_of_tokens(tokens: Iterable[Token]) -> list[_Word]:
                     tok,
                     m.group()[:1].isupper(),
                     last,
+                    sentence,
                 )
             )
     return words
 
 
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+")
+
+
 def _words_of_text(text: str) -> list[_Word]:
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     return [
         _Word(
             (form := m.group().lower()),
@@ -277,6 +301,7 @@ def _words_of_text(text: str) -> list[_Word]:
             None,
             m.group()[:1].isupper(),
             True,
+            bisect.bisect_right(ends, m.start()),
         )
         for piece in re.finditer(r"\S+", text)
         for m in _WORD.finditer(text, piece.start(), piece.end())
@@ -350,12 +375,16 @@ class Tagger:
 
     # ---- matching -----------------------------------------------------------------
 
-    def _choose(self, found: list[tuple[int, int, str, bool]], actor: str | None) -> list[str]:
-        strong = {m[2] for m in found if not m[3]}
-        for topic_actor, topic in self.actor_topics:
-            if actor == topic_actor:
-                strong.add(topic)
-        chosen = strong or {m[2] for m in found}
+    def _choose(self, found: list[_Found], actor: str | None) -> list[str]:
+        """Every topic with an ordinary cue; a weak cue's topic only where its sentence has
+        no ordinary cue (a quote's "I love Pakistan." beside its sentence on trade), and
+        none when the speaker's own topic applies (China speaking is about China)."""
+        chosen = {f.topic for f in found if not f.weak}
+        own = {topic for topic_actor, topic in self.actor_topics if actor == topic_actor}
+        if not own:
+            covered = {f.sentence for f in found if not f.weak}
+            chosen |= {f.topic for f in found if f.weak and f.sentence not in covered}
+        chosen |= own
         return [t for t in self.order if t in chosen]
 
     def _candidates(self, w: _Word) -> Iterable[_Cue]:
@@ -368,7 +397,7 @@ class Tagger:
                     seen.add(id(cue))
                     yield cue
 
-    def _scan(self, words: list[_Word]) -> list[tuple[int, int, str, bool]]:
+    def _scan(self, words: list[_Word]) -> list[_Found]:
         matches: list[_Match] = []
         for i, w in enumerate(words):
             for cue in self._candidates(w):
@@ -386,7 +415,14 @@ class Tagger:
             and not _epithet(m, words)
         ]
         return [
-            (words[m.first].start, words[m.last - 1].end, m.cue.topic, m.cue.weak) for m in kept
+            _Found(
+                words[m.first].start,
+                words[m.last - 1].end,
+                m.cue.topic,
+                m.cue.weak,
+                words[m.first].sentence,
+            )
+            for m in kept
         ]
 
 
@@ -528,15 +564,15 @@ def _epithet(m: _Match, words: list[_Word]) -> bool:
     )
 
 
-def _spans(found: list[tuple[int, int, str, bool]]) -> dict[str, list[tuple[int, int]]]:
+def _spans(found: list[_Found]) -> dict[str, list[tuple[int, int]]]:
     out: dict[str, list[tuple[int, int]]] = {}
-    for start, end, topic, _weak in found:
+    for start, end, topic, _weak, _sentence in found:
         out.setdefault(topic, []).append((start, end))
     return out
 
 
 @lru_cache(maxsize=8192)
-def _matches(tagger: Tagger, text: str) -> list[tuple[int, int, str, bool]]:
+def _matches(tagger: Tagger, text: str) -> list[_Found]:
     """Cached per text: a sentence is tagged for its content, its evidence and once per
     topic for the quote/reported kind."""
     return tagger._scan(_words_of_text(text))

@@ -249,9 +249,7 @@ def _words_of_tokens(tokens: Iterable[Token]) -> list[_Word]:
     words: list[_Word] = []
     sentence, prev = 0, None
     for tok in tokens:
-        if prev is not None and any(
-            tok.doc[k].is_sent_start for k in range(prev.i + 1, tok.i + 1)
-        ):
+        if prev is not None and any(tok.doc[k].is_sent_start for k in range(prev.i + 1, tok.i + 1)):
             sentence += 1
         prev = tok
         if tok.is_punct or tok.is_space:

@@ -1,48 +1,330 @@
-"""Topic tagging: which taxonomy topics a span of text is about.
+"""Topic tagging: which taxonomy topics a clause is about.
 
-Cue phrases come from `config/topics.yaml` and compile to regexes. Regexes over the raw
-text (rather than a spaCy matcher) keep tagging independent of tokenisation quirks around
-curly quotes and hyphens, and cost microseconds per sentence.
+Cue phrases come from `config/topics.yaml`. They are matched word by word against the
+clause's words, so a cue matches whole words only ("isi" is not inside "ISIS") and any
+inflection of them: the spaCy lemma when the caller has tokens (`tags_tokens`), a few
+suffix rules when it has only text (`tags`). A cue written as a noun also matches its verb
+("withdrawal" / "withdrew", "designation" / "designated") and the reverse, because
+reporters use either form for the same act.
 
-Two rules keep generic words from drowning specific ones: where cues of different topics
-overlap, the longest match wins ("drug trade" is not also "trade"); and weak cues
-("relationship", "havens") count only when no ordinary cue of another topic matched.
+A cue is read in context, by rules that hold for every topic rather than per word:
+- a cue marked noun-only (`aid/n`) does not match the verb ("Pakistan aided the raid");
+- a cue that only modifies a noun naming a country or its kind ("nuclear-armed
+  neighbours", "both nuclear powers", "terror-hit Pakistan") is an epithet, not a stance;
+- a lower-case cue inside a longer capitalised name ("Democratic Party") is part of the
+  name; cues written with a capital letter in the YAML *are* names and match anywhere;
+- a match inside a longer match of another topic gives way to it ("drug trade" is not
+  also "trade", "no-confidence motion" is not "confidence").
+
+Every topic with a surviving ordinary cue is kept, so a sentence about aid cuts *and*
+safe havens carries both. Weak cues (generic words such as "relationship") count only
+when no ordinary cue of any topic matched, so they name the topic of an otherwise
+untagged statement without adding noise to a tagged one.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
+
+from spacy.tokens import Token
 
 from bot.topics import Taxonomy
 
+# Nouns a country (or its people, army, government) is called by: a cue that only
+# modifies one of them describes the country, it is not a stance on the cue's topic.
+EPITHET_HEADS = frozenset(
+    [
+        "neighbour",
+        "neighbor",
+        "rival",
+        "archrival",
+        "arch-rival",
+        "adversary",
+        "foe",
+        "enemy",
+        "country",
+        "nation",
+        "power",
+        "state",
+        "states",
+        "neighbourhood",
+        "neighborhood",
+        "region",
+        "republic",
+        "ally",
+        "partner",
+        "superpower",
+        "giant",
+    ]
+)
+MODIFIER_DEPS = frozenset({"amod", "compound", "npadvmod", "advmod", "nmod", "poss", "punct"})
+# entity types that make a multi-word capitalised name (an organisation, a law, a party)
+NAME_ENTS = frozenset(
+    {"ORG", "NORP", "FAC", "WORK_OF_ART", "LAW", "EVENT", "PRODUCT", "PERSON", "GPE", "LOC"}
+)
+NOUNS = frozenset({"NOUN", "PROPN"})
+VERBISH = frozenset({"VERB", "ADJ", "AUX"})
+_WORD = re.compile(r"[^\W_]+(?:['’][a-z]{1,2}\b)?")
+_POSSESSIVE = ("'s", "’s", "'", "’")
 
-def _cue_pattern(cue: str) -> str:
-    parts = []
-    for word in cue.strip().lower().split():
-        parts.append(re.escape(word).replace(r"\*", r"[\w-]*").replace(r"\-", r"[\s-]?"))
-    body = r"[\s-]+".join(parts)
-    # a plural or possessive may follow; both ends are word boundaries, so "trust" does not
-    # match inside "mistrust" (a cue of its own)
-    return rf"(?<![\w-])(?:{body})(?:e?s|['’]s|s['’])?(?![\w])"
+# Irregular noun ↔ verb pairs the suffix rules below cannot derive.
+_IRREGULAR = {
+    "detention": "detain",
+    "proscription": "proscribe",
+    "reconciliation": "reconcile",
+    "invitation": "invite",
+    "deportation": "deport",
+    "confirmation": "confirm",
+    "condemnation": "condemn",
+    "praise": "praise",
+    "sale": "sell",
+    "seizure": "seize",
+    "pursuit": "pursue",
+    "meeting": "meet",
+    "flight": "flee",
+    "defence": "defend",
+    "defense": "defend",
+    "shelter": "shelter",
+    "response": "respond",
+    "assurance": "assure",
+    "reliance": "rely",
+    "supply": "supply",
+    "trial": "try",
+}
 
 
-def _anchor(cue: str) -> str:
-    """A literal piece every text matching the cue contains: its longest plain fragment
-    (wildcards, hyphens and spaces may vary between forms, the fragments may not)."""
-    pieces = [p for p in re.split(r"[\s*-]+", cue.lower()) if p]
-    return max(pieces, key=len) if pieces else ""
+def _derived(word: str) -> frozenset[str]:
+    """Verb lemmas a noun cue may be reported as (and the noun a verb cue comes from):
+    "withdrawal" → "withdraw", "designation" → "designate", "suspension" → "suspend".
+
+    Over-generation is harmless: a derived form is only ever compared with a real lemma.
+    """
+    out: set[str] = set()
+    if word in _IRREGULAR:
+        out.add(_IRREGULAR[word])
+    for noun, verb in _IRREGULAR.items():
+        if verb == word:
+            out.add(noun)
+    rules = (
+        ("ation", ("ate",)),
+        ("sion", ("d", "de")),
+        ("ction", ("ct",)),
+        ("ment", ("",)),
+        ("al", ("", "e")),
+        ("ance", ("",)),
+        ("ence", ("",)),
+    )
+    for suffix, replacements in rules:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            out.update(stem + r for r in replacements)
+            break
+    # the reverse: a verb cue ("withdraw") also names its noun ("withdrawal")
+    for suffix in ("al", "ment", "ation"):
+        out.add(word + suffix)
+    if word.endswith("ate"):
+        out.add(word[:-1] + "ion")
+    if word.endswith("d"):
+        out.add(word[:-1] + "sion")
+    if word.endswith("ct"):
+        out.add(word + "ion")
+    out.discard(word)
+    return frozenset(out)
 
 
-@dataclass(frozen=True)
+def _inflections(form: str) -> set[str]:
+    """Bases a surface form may be an inflection of, for text without lemmas
+    ("sanctioned" → "sanction", "havens" → "haven", "F-16s" → "16")."""
+    out = {form}
+    for p in _POSSESSIVE:
+        if form.endswith(p) and len(form) > len(p):
+            form = form[: -len(p)]
+            out.add(form)
+    if form.endswith("ies") and len(form) > 4:
+        out.add(form[:-3] + "y")
+    if form.endswith("es") and form[-3:-2] in ("s", "x", "z", "h"):
+        out.add(form[:-2])
+    if form.endswith("s") and not form.endswith(("ss", "is", "us")) and len(form) >= 3:
+        out.add(form[:-1])
+    for suffix in ("ed", "ing"):
+        if form.endswith(suffix) and len(form) - len(suffix) >= 3:
+            stem = form[: -len(suffix)]
+            out.update({stem, stem + "e"})
+            if len(stem) > 3 and stem[-1] == stem[-2]:
+                out.add(stem[:-1])
+            if stem.endswith("i"):
+                out.add(stem[:-1] + "y")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """One word as the tagger reads it: a spaCy token, or a piece of one split at a hyphen
+    ("nuclear-armed", "F-16"), so cue words align with words however they were tokenised."""
+
+    form: str  # lower-case surface
+    keys: frozenset[str]  # the forms a cue word may equal: surface, lemma, inflections
+    pos: str  # coarse part of speech; "" when only text is known
+    start: int  # character offsets (in the doc for tokens, in the string for text)
+    end: int
+    token: Token | None
+    capitalised: bool
+    last_piece: bool  # the last piece of its token (the one carrying its lemma and POS)
+    sentence: int = 0  # which sentence of the clause the word is in
+
+
+@dataclass(frozen=True, slots=True)
+class _CueWord:
+    text: str
+    prefix: bool  # written with a trailing `*`: any word it begins
+    noun_only: bool  # written `/n`: not the verb of the same spelling
+    derived: frozenset[str]
+
+
+Slot = tuple[_CueWord, ...]  # alternatives for one word of a cue ("troop*|force*")
+
+
+@dataclass(frozen=True, slots=True)
 class _Cue:
     topic: str
     weak: bool
-    pattern: re.Pattern[str]
-    # substrings of which at least one occurs in any text the pattern matches: a cheap
-    # `in` test skips the regex for most cue groups on most sentences
-    anchors: tuple[str, ...] = ()
+    words: tuple[Slot, ...]  # a phrase: consecutive words
+    name: bool  # written with a capital: a proper name, matches inside longer names
+    # `head ~ dependent`: a word the phrase's last word governs within two dependency
+    # steps ("withdraw ~ troop*" matches "withdrew all its troops", "troop withdrawal")
+    partner: Slot = ()
+
+
+class _Found(NamedTuple):
+    """A surviving cue: where it is, its topic, whether it is weak, and its sentence."""
+
+    start: int
+    end: int
+    topic: str
+    weak: bool
+    sentence: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    first: int  # word indices, inclusive-exclusive
+    last: int
+    cue: _Cue
+    partner: int = -1  # word index of a `head ~ dependent` cue's dependent
+
+
+def _parse_slot(piece: str) -> Slot:
+    out: list[_CueWord] = []
+    for alt in piece.split("|"):
+        noun_only = alt.endswith("/n")
+        alt = alt.removesuffix("/n")
+        prefix = alt.endswith("*")
+        alt = alt.rstrip("*").lower().replace("’", "'").removesuffix("'s")
+        if alt:
+            derived = frozenset() if prefix else _derived(alt)
+            out.append(_CueWord(alt, prefix, noun_only, derived))
+    return tuple(out)
+
+
+def _parse_cue(topic: str, raw: str, weak: bool) -> _Cue | None:
+    phrase, _, partner = raw.partition("~")
+    words = [s for s in (_parse_slot(p) for p in re.split(r"[\s\-]+", phrase.strip())) if s]
+    if not words:
+        return None
+    return _Cue(
+        topic,
+        weak,
+        tuple(words),
+        name=phrase != phrase.lower(),
+        partner=_parse_slot(partner.strip()) if partner.strip() else (),
+    )
+
+
+def _words_of_tokens(tokens: Iterable[Token]) -> list[_Word]:
+    words: list[_Word] = []
+    sentence, prev = 0, None
+    for tok in tokens:
+        if prev is not None and any(tok.doc[k].is_sent_start for k in range(prev.i + 1, tok.i + 1)):
+            sentence += 1
+        prev = tok
+        if tok.is_punct or tok.is_space:
+            continue
+        text = tok.text
+        if tok.lower_ in _POSSESSIVE:
+            continue
+        pieces = [m for m in _WORD.finditer(text)]
+        if not pieces:
+            continue
+        lemma = tok.lemma_.lower()
+        acronym = text.isupper() and len(text) <= 6
+        for k, m in enumerate(pieces):
+            form = m.group().lower()
+            last = k == len(pieces) - 1
+            keys = _inflections(form)
+            if last and not acronym and len(pieces) == 1:
+                keys.add(lemma)
+            words.append(
+                _Word(
+                    form,
+                    frozenset(keys),
+                    tok.pos_ if last else "",
+                    tok.idx + m.start(),
+                    tok.idx + m.end(),
+                    tok,
+                    m.group()[:1].isupper(),
+                    last,
+                    sentence,
+                )
+            )
+    return words
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+")
+
+
+def _words_of_text(text: str) -> list[_Word]:
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return [
+        _Word(
+            (form := m.group().lower()),
+            frozenset(_inflections(form)),
+            "",
+            m.start(),
+            m.end(),
+            None,
+            m.group()[:1].isupper(),
+            True,
+            bisect.bisect_right(ends, m.start()),
+        )
+        for piece in re.finditer(r"\S+", text)
+        for m in _WORD.finditer(text, piece.start(), piece.end())
+    ]
+
+
+def _slot_fits(slot: Slot, w: _Word) -> bool:
+    return any(_word_fits(cw, w) for cw in slot)
+
+
+def _word_fits(cw: _CueWord, w: _Word) -> bool:
+    if cw.prefix:
+        return any(k.startswith(cw.text) for k in w.keys)
+    if cw.text in w.keys:
+        if cw.noun_only:
+            if w.pos:
+                return w.pos in NOUNS
+            return w.form in (cw.text, cw.text + "s")
+        return True
+    if cw.noun_only or not cw.derived:
+        return False
+    if not (cw.derived & w.keys):
+        return False
+    # a derived form is another part of speech: the verb of a noun cue, the noun of a verb
+    return not w.pos or w.pos in VERBISH or w.pos in NOUNS
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: the per-text cache keys on it
@@ -50,53 +332,248 @@ class Tagger:
     cues: tuple[_Cue, ...]
     actor_topics: tuple[tuple[str, str], ...] = ()
 
-    def _matches(self, text: str) -> list[tuple[int, int, str, bool]]:
-        return _matches(self, text)
-
-    def _scan(self, text: str) -> list[tuple[int, int, str, bool]]:
-        low = text.lower()
-        found = [
-            (m.start(), m.end(), cue.topic, cue.weak)
-            for cue in self.cues
-            if any(a in low for a in cue.anchors)
-            for m in cue.pattern.finditer(low)
-        ]
-        # longest first; a match overlapping a longer one of another topic is dropped
-        found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
-        kept: list[tuple[int, int, str, bool]] = []
-        for m in found:
-            if any(m[0] < k[1] and k[0] < m[1] and k[2] != m[2] for k in kept):
-                continue
-            kept.append(m)
-        return kept
-
-    def tags(self, text: str, *, actor: str | None = None) -> list[str]:
-        """Topic ids `text` is about, in taxonomy order."""
-        kept = self._matches(text)
-        strong = {m[2] for m in kept if not m[3]}
-        for topic_actor, topic in self.actor_topics:
-            if actor == topic_actor:
-                strong.add(topic)
-        chosen = strong or {m[2] for m in kept}
-        return [t for t in self.order if t in chosen]
+    def __post_init__(self) -> None:
+        exact: dict[str, list[_Cue]] = {}
+        prefixed: dict[str, list[_Cue]] = {}
+        for cue in self.cues:
+            for head in cue.words[0]:
+                if head.prefix:
+                    prefixed.setdefault(head.text[:3], []).append(cue)
+                else:
+                    for key in (head.text, *head.derived):
+                        exact.setdefault(key, []).append(cue)
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_prefixed", prefixed)
 
     @property
     def order(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.topic for c in self.cues))
 
+    # ---- entry points -------------------------------------------------------------
+
+    def tags(self, text: str, *, actor: str | None = None) -> list[str]:
+        """Topic ids `text` is about, in taxonomy order (for callers without tokens)."""
+        return self._choose(_matches(self, text), actor)
+
+    def tags_tokens(self, tokens: Sequence[Token], *, actor: str | None = None) -> list[str]:
+        """Topic ids the clause made of `tokens` is about, in taxonomy order.
+
+        Pass the whole clause that carries the stance (its complements and relative
+        clauses included): lemmas, parts of speech and the parse decide what a cue means.
+        """
+        return self._choose(self._scan(_words_of_tokens(tokens)), actor)
+
     def spans(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """Where each topic's surviving cues occur (character offsets in `text`)."""
-        out: dict[str, list[tuple[int, int]]] = {}
-        for start, end, topic, _weak in self._matches(text):
-            out.setdefault(topic, []).append((start, end))
-        return out
+        return _spans(_matches(self, text))
+
+    def spans_tokens(self, tokens: Sequence[Token]) -> dict[str, list[tuple[int, int]]]:
+        """Where each topic's surviving cues occur (character offsets in the doc)."""
+        return _spans(self._scan(_words_of_tokens(tokens)))
+
+    # ---- matching -----------------------------------------------------------------
+
+    def _choose(self, found: list[_Found], actor: str | None) -> list[str]:
+        """Every topic with an ordinary cue; a weak cue's topic only where its sentence has
+        no ordinary cue (a quote's "I love Pakistan." beside its sentence on trade), and
+        none when the speaker's own topic applies (China speaking is about China)."""
+        chosen = {f.topic for f in found if not f.weak}
+        own = {topic for topic_actor, topic in self.actor_topics if actor == topic_actor}
+        if not own:
+            covered = {f.sentence for f in found if not f.weak}
+            chosen |= {f.topic for f in found if f.weak and f.sentence not in covered}
+        chosen |= own
+        return [t for t in self.order if t in chosen]
+
+    def _candidates(self, w: _Word) -> Iterable[_Cue]:
+        exact: dict[str, list[_Cue]] = self._exact  # type: ignore[attr-defined]
+        prefixed: dict[str, list[_Cue]] = self._prefixed  # type: ignore[attr-defined]
+        seen: set[int] = set()
+        for key in w.keys:
+            for cue in (*exact.get(key, ()), *prefixed.get(key[:3], ())):
+                if id(cue) not in seen:
+                    seen.add(id(cue))
+                    yield cue
+
+    def _scan(self, words: list[_Word]) -> list[_Found]:
+        matches: list[_Match] = []
+        for i, w in enumerate(words):
+            for cue in self._candidates(w):
+                end = _align(cue, words, i)
+                if end is None:
+                    continue
+                partner = _partner(cue, words, end - 1) if cue.partner else -1
+                if partner is not None:
+                    matches.append(_Match(i, end, cue, partner))
+        kept = [
+            m
+            for m in matches
+            if not _inside_other(m, matches)
+            and (m.cue.name or not _inside_name(m, words))
+            and not _epithet(m, words)
+        ]
+        return [
+            _Found(
+                words[m.first].start,
+                words[m.last - 1].end,
+                m.cue.topic,
+                m.cue.weak,
+                words[m.first].sentence,
+            )
+            for m in kept
+        ]
+
+
+def _align(cue: _Cue, words: list[_Word], i: int) -> int | None:
+    """End index (exclusive) of `cue` matched at word `i`, or None."""
+    j = i
+    for slot in cue.words:
+        if j >= len(words) or not _slot_fits(slot, words[j]):
+            return None
+        j += 1
+    return j
+
+
+def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
+    """Index of the cue's dependent word: one its head word (word `h`) governs, or is
+    governed by, within two dependency steps; for text only, within four words."""
+    head = words[h].token
+    for j, w in enumerate(words):
+        if j == h or not _slot_fits(cue.partner, w):
+            continue
+        if head is None or w.token is None:
+            if abs(j - h) <= 4:
+                return j
+            continue
+        if _governs(head, w.token) or _governs(w.token, head):
+            return j  # "withdrew all troops", "troop withdrawal", "mend relations"
+    return None
+
+
+def _governs(head: Token, dependent: Token, steps: int = 2) -> bool:
+    tok = dependent
+    for _ in range(steps):
+        if tok.head.i == tok.i:
+            return False
+        tok = tok.head
+        if tok.i == head.i:
+            return True
+    return False
+
+
+def _inside_other(m: _Match, matches: list[_Match]) -> bool:
+    """A match overlapping a longer phrase of another topic gives way to it ("drug trade"
+    is not "trade"); so does a `head ~ dependent` cue whose dependent belongs to such a
+    phrase ("fought the war against terrorism" is not the Afghan war)."""
+    length = m.last - m.first
+    for o in matches:
+        if o.cue.topic == m.cue.topic or o.last - o.first < 2:
+            continue
+        if o.first < m.last and m.first < o.last and (o.last - o.first) > length:
+            return True
+        if m.partner >= 0 and o.first <= m.partner < o.last and not m.cue.weak:
+            return True
+    return False
+
+
+def _inside_name(m: _Match, words: list[_Word]) -> bool:
+    """A lower-case cue that is only part of a longer capitalised name ("Democratic Party",
+    "Defense Security Cooperation Agency") is the name's word, not the topic's."""
+    if not any(words[k].capitalised for k in range(m.first, m.last)):
+        return False
+    tok = words[m.first].token
+    if tok is None:
+        # text only: a run of capitalised words that goes beyond the match
+        first, last = m.first, m.last
+        while first > 0 and words[first - 1].capitalised:
+            first -= 1
+        while last < len(words) and words[last].capitalised:
+            last += 1
+        return (last - first) > (m.last - m.first)
+    if m.last - m.first == 1 and tok.ent_type_ == "NORP" and tok.is_title and tok.i > 0:
+        return True  # "Democratic senators", "Republicans": a party, not the word
+    name = _name_span(tok)
+    if name is None:
+        return False
+    start_char, end_char = name
+    return (start_char, end_char) != (words[m.first].start, words[m.last - 1].end) and (
+        start_char <= words[m.first].start and words[m.last - 1].end <= end_char
+    )
+
+
+def _name_span(tok: Token) -> tuple[int, int] | None:
+    """Character span of the multi-word name a token belongs to: its named entity, else
+    its run of proper nouns."""
+    doc = tok.doc
+    if tok.ent_type_ in NAME_ENTS:
+        start = tok.i
+        while start > 0 and doc[start].ent_iob_ == "I":
+            start -= 1
+        end = tok.i + 1
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        while start < end and doc[start].pos_ == "DET":
+            start += 1
+        if end - start > 1:
+            return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+    if tok.pos_ != "PROPN":
+        return None
+    start = tok.i
+    while start > 0 and doc[start - 1].pos_ == "PROPN":
+        start -= 1
+    end = tok.i + 1
+    while end < len(doc) and doc[end].pos_ == "PROPN":
+        end += 1
+    if end - start > 1:
+        return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+    return None
+
+
+def _epithet(m: _Match, words: list[_Word]) -> bool:
+    """The cue only modifies a noun naming a country or its kind: "nuclear-armed
+    neighbours", "both nuclear powers", "terror-hit Pakistan"."""
+    if m.cue.name or len(m.cue.words) > 1 or m.cue.partner:
+        return False
+    w = words[m.last - 1]
+    tok = w.token
+    if tok is None:
+        if m.last >= len(words):
+            return False
+        nxt = words[m.last]
+        if nxt.form in ("armed", "hit", "torn", "ruled") and m.last + 1 < len(words):
+            nxt = words[m.last + 1]
+        return bool(nxt.keys & EPITHET_HEADS)
+    if not w.last_piece:
+        # "nuclear-armed" as one token: the piece before the hyphen modifies the token
+        head = tok
+    else:
+        if tok.dep_ not in MODIFIER_DEPS or tok.head.i <= tok.i:
+            return False
+        head = tok.head
+    for _ in range(4):
+        if head.dep_ in MODIFIER_DEPS and head.head.i > head.i and head.pos_ != "PROPN":
+            head = head.head
+        else:
+            break
+    if head.i == tok.i:
+        return False
+    return head.lemma_.lower() in EPITHET_HEADS or (
+        head.pos_ == "PROPN" and head.ent_type_ in ("GPE", "NORP")
+    )
+
+
+def _spans(found: list[_Found]) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = {}
+    for start, end, topic, _weak, _sentence in found:
+        out.setdefault(topic, []).append((start, end))
+    return out
 
 
 @lru_cache(maxsize=8192)
-def _matches(tagger: Tagger, text: str) -> list[tuple[int, int, str, bool]]:
+def _matches(tagger: Tagger, text: str) -> list[_Found]:
     """Cached per text: a sentence is tagged for its content, its evidence and once per
     topic for the quote/reported kind."""
-    return tagger._scan(text)
+    return tagger._scan(_words_of_text(text))
 
 
 @lru_cache(maxsize=4)
@@ -106,12 +583,10 @@ def build_tagger(taxonomy: Taxonomy) -> Tagger:
     for topic in taxonomy:
         strong = topic.cues or topic.aliases
         for group, weak in ((strong, False), (topic.weak_cues, True)):
-            if group:
-                alternation = "|".join(
-                    _cue_pattern(c) for c in sorted(group, key=len, reverse=True)
-                )
-                anchors = tuple(sorted({_anchor(c) for c in group} - {""}))
-                cues.append(_Cue(topic.id, weak, re.compile(alternation), anchors))
+            for raw in group:
+                cue = _parse_cue(topic.id, raw, weak)
+                if cue is not None:
+                    cues.append(cue)
         if topic.actor:
             actor_topics.append((topic.actor, topic.id))
     return Tagger(tuple(cues), tuple(actor_topics))

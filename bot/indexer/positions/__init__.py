@@ -52,9 +52,7 @@ from bot.indexer.positions.units import (
     _in_answer,
     _mostly_quoted,
     _quoted_spans,
-    _unit_text,
     _units,
-    _without,
 )
 from bot.indexer.positions.vocabulary import (
     DENIAL_ANAPHOR,
@@ -86,7 +84,7 @@ def extract_positions(
         if unit.furniture:
             continue
         if unit.question:
-            question_topics = tagger.tags(_unit_text(text, unit))
+            question_topics = tagger.tags_tokens([t for s in unit.sents for t in s])
             answer_started = False
             continue
         if unit.label:
@@ -141,12 +139,16 @@ def extract_positions(
             if not content and not _mostly_quoted(unit, text):
                 continue  # an attribution with nothing attributed ("X said so")
             content_text = _text_of(content) if content else evidence
-            topics = tagger.tags(content_text, actor=speaker.actor)
+            unit_tokens = [t for s in unit.sents for t in s]
+            topics = tagger.tags_tokens(content or unit_tokens, actor=speaker.actor)
             if not topics and not unit.label and kind == "quote":
                 # nothing in the quote itself: what the attribution says it responds to
                 # ("…,” the FO said while reacting to the suspension of aid) — but not
                 # another actor's act reported beside it ("…, after the US suspended aid")
-                topics = tagger.tags(_without(text, unit, action_spans), actor=speaker.actor)
+                topics = tagger.tags_tokens(
+                    [t for t in unit_tokens if not any(a <= t.idx < b for a, b in action_spans)],
+                    actor=speaker.actor,
+                )
             if not topics and denial_answer:
                 # "It is an absurd suggestion": a denial answers the question's topics
                 topics = list(question_topics)

@@ -149,7 +149,7 @@ def _actions(
                 clause = tok.doc[tok.head.i : tok.right_edge.i + 1]
             evidence = sent.text.strip()
             for speaker in actors:
-                topics = tagger.tags(clause.text, actor=speaker.actor)
+                topics = tagger.tags_tokens(clause, actor=speaker.actor)
                 if not topics and default_topic is not None:
                     topics = [default_topic]
                 for topic in topics:

@@ -110,8 +110,23 @@ def test_shared_surnames_resolve_to_nobody(directory: ActorDirectory, surname: s
     assert directory.person(surname) is None
 
 
-def test_the_west_is_not_a_person(directory: ActorDirectory) -> None:
-    assert directory.person("the West") is None
+@pytest.mark.parametrize(
+    "mention",
+    # ordinary words and titles that a surname would otherwise turn into an official
+    ["the West", "Islam", "the Sultan", "Moon"],
+)
+def test_ordinary_words_are_not_people(directory: ActorDirectory, mention: str) -> None:
+    assert directory.person(mention) is None
+
+
+@pytest.mark.parametrize(
+    "surname",
+    # one person per state: alone, the name would cross the border (Mullah Omar and
+    # Ilhan Omar, the Taliban's and the republic's Stanekzai, Raza and Salahuddin Rabbani)
+    ["Omar", "Stanekzai", "Rabbani"],
+)
+def test_surnames_shared_across_states_name_nobody(directory: ActorDirectory, surname: str) -> None:
+    assert directory.person(surname) is None
 
 
 @pytest.mark.parametrize(

@@ -265,9 +265,9 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
     ),
     (
         "a written nationality beats the state a body name usually means",
-        "A spokesperson for the US National Security Council said the letter sought help "
-        "with the Afghan peace process.",
-        [("United States", "National Security Council", "afghan-peace-process", "reported")],
+        "A spokesperson for the Iranian Foreign Office said the letter sought help with the "
+        "peace process.",
+        [("Iran", "Foreign Office", "afghan-peace-process", "reported")],
         [("Pakistan", "afghan-peace-process")],
     ),
     (

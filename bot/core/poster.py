@@ -25,9 +25,7 @@ class Poster(Protocol):
         return the message ids in order. With `thread`, post inside that thread."""
         ...
 
-    def upload_png(
-        self, channel: str, png: bytes, *, title: str, thread: str | None = None
-    ) -> str:
+    def upload_png(self, channel: str, png: bytes, *, title: str, thread: str | None = None) -> str:
         """Attach an image (the weekly chart); return its message or file id."""
         ...
 

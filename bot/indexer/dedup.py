@@ -103,9 +103,7 @@ def simhash(text: str) -> int:
     Uses a stable hash (BLAKE2b) rather than Python's `hash`, which is salted
     per process and would make stored fingerprints useless after a restart.
     """
-    hashes = np.fromiter(
-        (_hash64(s) for s in shingles(text)), dtype=np.uint64, count=-1
-    )
+    hashes = np.fromiter((_hash64(s) for s in shingles(text)), dtype=np.uint64, count=-1)
     if hashes.size == 0:
         return 0
     # one column per bit: +1 votes where the shingle's hash has it set, -1 where not

@@ -128,9 +128,7 @@ class Indexer:
 
     # ------------------------------------------------------------ the pipeline
 
-    def ingest_many(
-        self, raws: Iterable[RawArticle | IngestResult]
-    ) -> Iterator[IngestResult]:
+    def ingest_many(self, raws: Iterable[RawArticle | IngestResult]) -> Iterator[IngestResult]:
         """Ingest in order, batching the model work; results already decided pass through.
 
         A batch closes at `ingest_batch_articles` articles or `ingest_batch_words` words,
@@ -196,6 +194,7 @@ class Indexer:
                         directory=self.directory,
                         tagger=self.tagger,
                         published=article.published,
+                        outlet=article.source,
                     )
                 summary = summarize(doc, positions)
                 yield self._write(raw, pending, summary.text, summary.gist, positions)

@@ -67,9 +67,10 @@ def extract_positions(
     directory: ActorDirectory,
     tagger: Tagger,
     published: dt.date | None = None,
+    outlet: str | None = None,
 ) -> list[ExtractedPosition]:
     text = doc.text
-    ctx = _Context(directory, published, _default_actor(text, directory))
+    ctx = _Context(directory, published, _default_actor(directory, outlet))
     ctx.ents = list(doc.ents)
     units = list(_units(doc))
     out: list[ExtractedPosition] = []

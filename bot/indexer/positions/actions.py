@@ -21,6 +21,7 @@ from bot.indexer.positions.claims import (
 from bot.indexer.positions.speakers import (
     Speaker,
     _Context,
+    _phrase,
     _resolve_mention,
 )
 from bot.indexer.positions.syntax import (
@@ -106,9 +107,14 @@ def _actors(tok: Token, ctx: _Context) -> list[Speaker]:
             if speaker is not None and speaker not in found:
                 found.append(speaker)
     if not found and passive:
-        # "… was directed in the last cabinet meeting": the body named in the clause
-        for t in tok.subtree:
-            body = ctx.directory.body(t.text) if t.pos_ in ("NOUN", "PROPN") else None
+        # "there is a consensus in the Pakistani cabinet … and the ministry was directed
+        # in the last cabinet meeting": the body named in the clause, else the last one
+        # named before it in the sentence
+        heads = [t for t in tok.subtree if t.pos_ in ("NOUN", "PROPN")] + [
+            t for t in reversed(list(tok.sent)) if t.i < tok.i and t.pos_ in ("NOUN", "PROPN")
+        ]
+        for t in heads:
+            body = ctx.directory.body(_phrase(t))
             if body is not None:
                 found.append(Speaker(body.actor, body.name, None, "body"))
                 break

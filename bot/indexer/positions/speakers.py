@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
@@ -49,7 +48,7 @@ class Speaker:
 class _Context:
     directory: ActorDirectory
     published: dt.date | None
-    default_actor: str
+    default_actor: str | None
     last_person: Speaker | None = None
     last_group: Speaker | None = None
     last_body: Speaker | None = None
@@ -201,7 +200,12 @@ def _resolve_mention(
         if TITLE_WORDS.search(full) and nationality is None and ctx.last_person is not None:
             # "the foreign minister", "the Ambassador": the last person with that title
             return _title_coreference(full, ctx)
-        return Speaker(nationality or ctx.default_actor, None, None, "group", nationality is None)
+        if nationality is None:
+            # "sources said", "officials believe": the outlet's own side, or the side the
+            # quote speaks as; when the text does not say whose, no guess
+            side = _first_person_side(tok, ctx)
+            return Speaker(side, None, None, "group") if side else None
+        return Speaker(nationality, None, None, "group")
     if TITLE_WORDS.search(mention):
         nationality = ctx.directory.nationality(full)
         if nationality is None:
@@ -228,6 +232,12 @@ def _government_of(tok: Token, ctx: _Context) -> Speaker | None:
     if tok.lemma_.lower() not in GOVERNMENTS:
         return None
     for child in tok.children:
+        if child.dep_ == "poss" and child.pos_ == "PRON" and child.lower_ in ("his", "her"):
+            # "Trump said his administration …"
+            leader = _resolve_mention(child, ctx)
+            if leader is not None and leader.kind == "person" and leader.name:
+                surname = leader.name.split()[-1]
+                return Speaker(leader.actor, f"{surname} {tok.lemma_.lower()}", None, "body")
         if child.dep_ in ("poss", "compound") and child.pos_ == "PROPN":
             person = ctx.directory.person(_span_of(child))
             if person is not None:
@@ -397,24 +407,36 @@ def _is_outlet(tok: Token) -> bool:
     )
 
 
-def _default_actor(text: str, directory: ActorDirectory) -> str:
-    """Whom unqualified "sources" and "officials" speak for in this article.
+def _default_actor(directory: ActorDirectory, outlet: str | None) -> str | None:
+    """Whom unqualified "sources" and "officials" speak for in this article: an outlet
+    of one state says "sources said" of its own side (Dawn's sources are Pakistani). A
+    wire service or an unknown outlet gives no default — no guess."""
+    return directory.outlet_state(outlet) if outlet else None
 
-    Outlets say "sources said" about their own side: the state whose officials the article
-    names most often, else the state it mentions most.
-    """
-    counts: Counter[str] = Counter()
-    for m in re.finditer(
-        r"\b([A-Z][\w.]+)\s+(?:officials|sources|leaders|leadership|diplomats)\b", text
-    ):
-        state = directory.nationality(m.group(1))
-        if state:
-            counts[state] += 3
-    for m in re.finditer(
-        r"\b(Pakistan|Islamabad|United States|U\.S\.|US|America|Washington)\b", text
-    ):
-        counts[directory.state(m.group(1)) or "Pakistan"] += 1
-    return counts.most_common(1)[0][0] if counts else "Pakistan"
+
+_PRINCIPAL_NAMES = re.compile(
+    r"\b(Pakistan|Islamabad|United States|U\.S\.|US|America|Washington)\b"
+)
+
+
+def _first_person_side(tok: Token, ctx: _Context) -> str | None:
+    """ "We must remain engaged with the US," sources added: a speaker who says "we"
+    or "our" of one side while naming the other as a third party speaks for the one."""
+    sent = tok.sent.text
+    # what the speaker says, when quoted: the states the reporter names around it are not
+    # the speaker's own words
+    quoted = re.findall(r"[“\"]([^”\"]+)[”\"]", sent)
+    if quoted:
+        sent = " ".join(quoted)
+    if not re.search(r"\b(?:[Ww]e|[Oo]ur|us)\b", sent):
+        return None
+    named = {
+        state for m in _PRINCIPAL_NAMES.finditer(sent) if (state := ctx.directory.state(m.group(1)))
+    }
+    principals = {"United States", "Pakistan"}
+    if len(named) == 1 and named <= principals:
+        return next(iter(principals - named))
+    return None
 
 
 def _note_subject(unit: Unit, ctx: _Context) -> None:

@@ -101,11 +101,6 @@ class ActorDirectory:
             for form in (body.name, *body.variants):
                 self.bodies[_key(form)] = body
 
-        self.outlets: dict[str, str] = {}  # outlet name form → its state
-        for state, names in data.get("outlets", {}).items():
-            for name in names:
-                self.outlets[_key(name)] = state
-
         forms = sorted((f for f in self.bodies if len(f) > 3), key=len, reverse=True)
         self._body_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b")
 
@@ -136,17 +131,6 @@ class ActorDirectory:
         # "Pakistan Foreign Office (FO)", "the US State Department's spokesperson"
         match = self._body_pattern.search(key)
         return self.bodies[match.group(0)] if match else None
-
-    def outlet_state(self, outlet: str) -> str | None:
-        """The state an outlet belongs to, from its name as recorded ("Dawn", "The
-        Express Tribune (editorial)"); None for wire services and unknown outlets."""
-        key = _key(outlet)
-        if key in self.outlets:
-            return self.outlets[key]
-        for form, state in self.outlets.items():
-            if re.search(rf"\b{re.escape(form)}\b", key):
-                return state
-        return None
 
     def state(self, mention: str) -> str | None:
         """A state named outright: "Pakistan", "Washington", "the US"."""
@@ -186,9 +170,4 @@ def _strip_titles(mention: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_directory(path: Path) -> ActorDirectory:
-    """The gazetteer, with `outlets.yaml` beside it (which state each outlet is of)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    outlets = Path(path).with_name("outlets.yaml")
-    if outlets.exists():
-        data["outlets"] = yaml.safe_load(outlets.read_text(encoding="utf-8")).get("outlets", {})
-    return ActorDirectory(data)
+    return ActorDirectory(yaml.safe_load(Path(path).read_text(encoding="utf-8")))

@@ -194,7 +194,6 @@ class Indexer:
                         directory=self.directory,
                         tagger=self.tagger,
                         published=article.published,
-                        outlet=article.source,
                     )
                 summary = summarize(doc, positions)
                 yield self._write(raw, pending, summary.text, summary.gist, positions)

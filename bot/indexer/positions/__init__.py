@@ -37,7 +37,6 @@ from bot.indexer.positions.claims import (
 from bot.indexer.positions.speakers import (
     Speaker,
     _Context,
-    _default_actor,
     _note_mentions,
     _note_subject,
     _resolve_name,
@@ -67,10 +66,9 @@ def extract_positions(
     directory: ActorDirectory,
     tagger: Tagger,
     published: dt.date | None = None,
-    outlet: str | None = None,
 ) -> list[ExtractedPosition]:
     text = doc.text
-    ctx = _Context(directory, published, _default_actor(directory, outlet))
+    ctx = _Context(directory, published)
     ctx.ents = list(doc.ents)
     units = list(_units(doc))
     out: list[ExtractedPosition] = []

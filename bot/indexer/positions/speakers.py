@@ -48,7 +48,6 @@ class Speaker:
 class _Context:
     directory: ActorDirectory
     published: dt.date | None
-    default_actor: str | None
     last_person: Speaker | None = None
     last_group: Speaker | None = None
     last_body: Speaker | None = None
@@ -405,13 +404,6 @@ def _is_outlet(tok: Token) -> bool:
         tok.ent_type_ in ("ORG", "WORK_OF_ART")
         and tok.doc.text[tok.idx - 2 : tok.idx].strip() == ""
     )
-
-
-def _default_actor(directory: ActorDirectory, outlet: str | None) -> str | None:
-    """Whom unqualified "sources" and "officials" speak for in this article: an outlet
-    of one state says "sources said" of its own side (Dawn's sources are Pakistani). A
-    wire service or an unknown outlet gives no default — no guess."""
-    return directory.outlet_state(outlet) if outlet else None
 
 
 _PRINCIPAL_NAMES = re.compile(

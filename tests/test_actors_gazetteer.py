@@ -83,6 +83,7 @@ def test_offices_are_well_formed_and_in_order(raw: dict) -> None:  # type: ignor
         ("Zabihullah Mujahid", "Zabihullah Mujahid", "Taliban"),
         ("Ajit Doval", "Ajit Doval", "India"),
         ("Mao Ning", "Mao Ning", "China"),
+        ("Geng", "Geng Shuang", "China"),  # family name first
         ("Abdullah Abdullah", "Abdullah Abdullah", "Afghanistan"),
         # a bare surname: the one person outlets mean, kept by an explicit variant
         ("Qureshi", "Shah Mehmood Qureshi", "Pakistan"),
@@ -104,7 +105,7 @@ def test_names_as_outlets_write_them(
 @pytest.mark.parametrize(
     "surname",
     # shared by several listed people: alone, it must name nobody rather than a guess
-    ["Sharif", "Chaudhry", "Bhutto", "Haqqani", "Singh", "Rice", "Miller", "Shah"],
+    ["Sharif", "Chaudhry", "Bhutto", "Haqqani", "Singh", "Rice", "Miller", "Shah", "Wang", "Li"],
 )
 def test_shared_surnames_resolve_to_nobody(directory: ActorDirectory, surname: str) -> None:
     assert directory.person(surname) is None

@@ -53,7 +53,10 @@ def ingest(
     indexer = Indexer(db, settings)
     counts: Counter[str] = Counter()
     failures: list[tuple[str, str]] = []
-    results = indexer.ingest_paths(inputs, stdin=sys.stdin.read)
+    # bytes, at most one past the cap: a huge or non-UTF-8 stdin is refused like a file
+    results = indexer.ingest_paths(
+        inputs, stdin=lambda: sys.stdin.buffer.read(settings.max_article_bytes + 1)
+    )
     bar = tqdm(results, unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
     for result in bar:
         counts[result.status] += 1

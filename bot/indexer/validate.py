@@ -105,11 +105,60 @@ def check_text(text: str, name: str | None, settings: Settings) -> None:
 
 _ENGLISH_FUNCTION_WORDS = frozenset(
     {
-        "about", "after", "also", "an", "and", "are", "as", "at", "be", "been", "but", "by",
-        "can", "could", "for", "from", "had", "has", "have", "he", "her", "his", "in", "into",
-        "is", "it", "its", "more", "not", "of", "on", "or", "our", "over", "said", "she",
-        "should", "than", "that", "the", "their", "there", "they", "this", "to", "was", "we",
-        "were", "when", "which", "who", "will", "with", "would",
+        "about",
+        "after",
+        "also",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "more",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "over",
+        "said",
+        "she",
+        "should",
+        "than",
+        "that",
+        "the",
+        "their",
+        "there",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
     }
 )
 _FAST_ENGLISH_SHARE = 0.25
@@ -156,9 +205,17 @@ def english_share(text: str) -> tuple[float, str]:
 
 
 def check_content(clean: CleanArticle, settings: Settings) -> None:
-    """Refuse a cleaned article that is too short, not prose, or not English."""
+    """Refuse a cleaned article that is too long, too short, not prose, or not English."""
     name = clean.source_path or clean.url or clean.title
     text = clean.text
+    # the byte cap again, on what extraction produced: a 3 MB page may hold 2.9 MB of text
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > settings.max_article_bytes:
+        raise IngestRefused(
+            f"article text larger than {human_size(settings.max_article_bytes)} after "
+            f"extraction ({size:,} bytes)",
+            name=name,
+        )
     n_words = len(words(text))
     if n_words < settings.min_article_words:
         raise IngestRefused(

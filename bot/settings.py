@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     ingest_batch_words: int = 6000
 
     # Fetching links
-    fetch_timeout_seconds: float = 10.0
+    # One deadline for the whole fetch of a link: DNS, connect, headers, body, redirects.
+    fetch_timeout_seconds: float = 20.0
     fetch_max_bytes: int = 3_000_000
     fetch_max_redirects: int = 5
     # Test-only: hosts (names or IPs) that may be fetched even though they are private.

@@ -57,9 +57,8 @@ def big_html(characters: int) -> str:
         size += len(text) + 2
         n += 1
     body = "\n".join(paragraphs)
-    return (
-        f"<html><head><title>Accounts</title></head><body><article>{body}</article></body></html>"  # noqa: E501
-    )
+    head = "<html><head><title>Accounts</title></head>"
+    return f"{head}<body><article>{body}</article></body></html>"
 
 
 def run_with_deadline(work: Callable[[], list[IngestResult]], seconds: float) -> list[IngestResult]:

@@ -286,10 +286,19 @@ _register_extensions()
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     from bot.logging_setup import install
+    from bot.settings import describe_invalid
 
     install()  # before anything logs: known secrets are redacted from every record
-    app()
+    try:
+        app()
+    except ValidationError as exc:  # bad environment: one sentence, not a traceback
+        if exc.title != Settings.__name__:
+            raise
+        typer.echo(f"error: {describe_invalid(exc)}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,11 +12,13 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.indexer.front_matter import MAX_FRONT_MATTER_CHARS
+from bot.indexer.pipeline import Indexer
 from bot.indexer.sources import load_file, load_text
 from bot.indexer.types import IngestRefused
 from bot.settings import ROOT, Settings
@@ -180,3 +182,12 @@ def test_bad_sidecar_metadata_refuses_the_file(tmp_path: Path, metadata: str, re
     with pytest.raises(IngestRefused) as info:
         load_file(path, settings=SETTINGS)
     assert reason in info.value.reason and "\n" not in info.value.reason
+
+
+def test_alias_bomb_pasted_in_chat_is_refused_by_the_indexer(indexer: Indexer) -> None:
+    """The path a DM, /ingest or the message shortcut takes: Indexer.ingest_text."""
+    started = time.perf_counter()
+    result = indexer.ingest_text(bomb(), origin="chat", ingested_by="U1")
+    assert result.status == "refused"
+    assert result.reason == "front matter may not use YAML anchors or aliases (& and *)"
+    assert time.perf_counter() - started < 1

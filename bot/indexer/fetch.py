@@ -41,6 +41,7 @@ import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import httpcore
@@ -400,14 +401,20 @@ class _DeadlineBackend(httpcore.SyncBackend):
         return _DeadlineStream(stream, self._deadline)
 
 
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """Built once: loading the CA bundle costs ~0.2 s, and a context is safe to share."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _DeadlineTransport(httpx.HTTPTransport):
     """httpx's transport over a pool that uses `_DeadlineBackend` (httpx has no option
     for a network backend, so the pool is built here with the same settings)."""
 
     def __init__(self, deadline: float) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=1,
             network_backend=_DeadlineBackend(deadline),
         )

@@ -260,7 +260,8 @@ def decode_body(body: bytes, charset: str | None, *, html: bool) -> str:
 
 
 def _content_encoding(response: httpx.Response, url: object) -> str | None:
-    """ "gzip", "deflate" or None (identity); refuse stacked, unknown or br encodings."""
+    """The body's single coding, "gzip" or "deflate", or None for identity; stacked,
+    unknown and brotli/zstd codings are refused (we could not cap what they inflate to)."""
     codings = [
         c.strip().lower()
         for value in response.headers.get_list("content-encoding")

@@ -318,11 +318,10 @@ def _parse_each(nlp: Language, texts: list[str]) -> Iterator[Doc | Exception]:
 
 
 def _failed(name: str, what: str, exc: Exception) -> IngestResult:
-    """A refusal for a failure of ours, not of the input's form: one line, no traceback
-    (that went to the log), and the run goes on."""
-    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-    reason = f"{what} ({type(exc).__name__}{': ' + detail if detail else ''})"
-    return IngestResult("refused", name, reason=reason)
+    """A refusal for a failure of ours rather than of the input's form: one line naming
+    the exception's type only (its message may quote the input or our internals; the
+    traceback went to the log), and the run goes on."""
+    return IngestResult("refused", name, reason=f"{what} ({type(exc).__name__}; see the log)")
 
 
 def _duplicate(name: str, existing: ledger.ArticleRef) -> IngestResult:

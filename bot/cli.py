@@ -53,7 +53,10 @@ def ingest(
     indexer = Indexer(db, settings)
     counts: Counter[str] = Counter()
     failures: list[tuple[str, str]] = []
-    results = indexer.ingest_paths(inputs, stdin=sys.stdin.read)
+    # bytes, at most one past the cap: a huge or non-UTF-8 stdin is refused like a file
+    results = indexer.ingest_paths(
+        inputs, stdin=lambda: sys.stdin.buffer.read(settings.max_article_bytes + 1)
+    )
     bar = tqdm(results, unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
     for result in bar:
         counts[result.status] += 1
@@ -293,10 +296,19 @@ _register_extensions()
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     from bot.logging_setup import install
+    from bot.settings import describe_invalid
 
     install()  # before anything logs: known secrets are redacted from every record
-    app()
+    try:
+        app()
+    except ValidationError as exc:  # bad environment: one sentence, not a traceback
+        if exc.title != Settings.__name__:
+            raise
+        typer.echo(f"error: {describe_invalid(exc)}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,12 @@ rather than a handler filter, because handlers are added later by `serve`'s basi
 by pytest's caplog and by logging.lastResort, and a factory covers them all. Tracebacks
 attached to a record are formatted and scrubbed here too.
 
+Per-request credentials are scrubbed by shape, since no setting holds them: a Discord
+interaction (or webhook) token is the path segment after `/webhooks/<id>/`, which httpx
+logs at INFO with every request URL; a Slack response_url (hooks.slack.com, or whatever
+slack_sdk's webhook client is pointed at, which it logs at DEBUG) is a credential in
+itself, good for posting into the channel for half an hour.
+
 `LOG_LEVEL` in the environment (DEBUG, INFO…) configures a stderr handler at that level;
 without it, handlers are left to whoever sets them up, as before.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -28,6 +35,21 @@ REDACTED = "[redacted]"
 MIN_SECRET_CHARS = 6  # shorter values would redact ordinary words
 # Environment variables whose values are secrets even if Settings never reads them.
 _SECRET_NAME_ENDINGS = ("TOKEN", "SECRET", "PASSWORD", "PRIVATE_KEY", "API_KEY")
+
+# (pattern, replacement) for credentials that travel inside URLs and payloads.
+_TOKEN_PATTERNS = (
+    # Discord: /webhooks/<application or webhook id>/<token>[/messages/…], and the
+    # interaction callback /interactions/<id>/<token>/callback
+    (re.compile(r"(/(?:webhooks|interactions)/[^/\s?#]+/)[^/\s?#\"'<>]+"), rf"\1{REDACTED}"),
+    # Slack: response_url and incoming-webhook URLs
+    (re.compile(r"(https?://hooks\.slack(?:-gov)?\.com/)[^\s\"'<>,]+"), rf"\1{REDACTED}"),
+    # a response_url quoted in a payload, JSON or form-encoded
+    (re.compile(r"(response_url[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"), rf"\1{REDACTED}"),
+)
+# Loggers whose every URL is a credential (slack_sdk's webhook client only ever sends to
+# a response_url or an incoming webhook): keep the host, drop the path.
+_URL_CREDENTIAL_LOGGERS = ("slack_sdk.webhook",)
+_URL_PATH = re.compile(r"(https?://[^/\s\"'<>]+)/[^\s,\"'<>]*")
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -69,19 +91,35 @@ def _contains_secret(text: str) -> bool:
         return any(s in text for s in _secrets)
 
 
+def redact_tokens(text: str, logger: str = "") -> str:
+    """`text` with per-request credentials (interaction tokens, response URLs) replaced."""
+    if logger.startswith(_URL_CREDENTIAL_LOGGERS):
+        text = _URL_PATH.sub(rf"\1/{REDACTED}", text)
+    for pattern, replacement in _TOKEN_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _clean(text: str, logger: str) -> str:
+    text = redact_tokens(text, logger)
+    return redact(text) if _contains_secret(text) else text
+
+
 def _scrub(record: logging.LogRecord) -> None:
     try:
         message = record.getMessage()
     except Exception:  # a malformed format string: leave it to the handler to report
         return
-    if _contains_secret(message):
-        record.msg, record.args = redact(message), None
+    cleaned = _clean(message, record.name)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
     if record.exc_info and record.exc_info[0] is not None:
         text = logging.Formatter().formatException(record.exc_info)
-        if _contains_secret(text):
-            record.exc_text = redact(text)  # the Formatter uses this instead of re-formatting
-    if record.stack_info and _contains_secret(record.stack_info):
-        record.stack_info = redact(record.stack_info)
+        cleaned = _clean(text, record.name)
+        if cleaned != text:
+            record.exc_text = cleaned  # the Formatter uses this instead of re-formatting
+    if record.stack_info:
+        record.stack_info = _clean(record.stack_info, record.name)
 
 
 def install(settings: Settings | None = None, *, extra: Iterable[str] = ()) -> None:

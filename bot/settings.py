@@ -7,16 +7,20 @@ never appear in a repr, a log line or a traceback.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CsvList = Annotated[list[str], NoDecode]
+
+# An Ed25519 public key is 32 bytes: 64 hex digits, as the developer portal shows it.
+_DISCORD_KEY = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class Settings(BaseSettings):
@@ -40,7 +44,8 @@ class Settings(BaseSettings):
     ingest_batch_words: int = 6000
 
     # Fetching links
-    fetch_timeout_seconds: float = 10.0
+    # One deadline for the whole fetch of a link: DNS, connect, headers, body, redirects.
+    fetch_timeout_seconds: float = 20.0
     fetch_max_bytes: int = 3_000_000
     fetch_max_redirects: int = 5
     # Test-only: hosts (names or IPs) that may be fetched even though they are private.
@@ -89,6 +94,22 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("discord_public_key", mode="after")
+    @classmethod
+    def _check_discord_key(cls, value: str | None) -> str | None:
+        """A wrong key must stop start-up with a sentence, not crash the first request
+        (or the server's start) with a traceback from the crypto library."""
+        if value is None or not value.strip():
+            return None
+        key = value.strip()
+        if not _DISCORD_KEY.fullmatch(key):
+            shape = "hex digits" if re.fullmatch(r"[0-9a-fA-F]*", key) else "characters"
+            raise ValueError(
+                "must be the 64-hex-digit public key from the developer portal "
+                f"(General Information), not {len(key)} {shape}"
+            )
+        return key
+
     @property
     def has_discord_credentials(self) -> bool:
         return self.discord_public_key is not None and self.discord_application_id is not None
@@ -103,3 +124,15 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line naming each bad setting by its environment variable, for start-up errors.
+
+    The values themselves are left out: a setting with a typo may still be a secret.
+    """
+    problems = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+        problems.append(f"{name} {str(error['msg']).removeprefix('Value error, ')}")
+    return "invalid settings: " + "; ".join(problems)

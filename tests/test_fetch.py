@@ -8,6 +8,7 @@ connecting, so no test ever touches the network beyond 127.0.0.1.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -222,20 +223,20 @@ def test_redirect_to_file_url_refused(server: str) -> None:
 @pytest.mark.parametrize(
     ("url", "why"),
     [
-        ("SERVER/article", "loopback address"),
+        ("SERVER/article", "private address"),
         ("http://10.0.0.1/", "private address"),
         ("http://192.168.1.20:8080/admin", "private address"),
-        ("http://169.254.169.254/latest/meta-data", "link-local address"),
-        ("http://[::1]/", "loopback address"),
-        ("http://[::ffff:127.0.0.1]/", "loopback address"),
+        ("http://169.254.169.254/latest/meta-data", "private address"),
+        ("http://[::1]/", "private address"),
+        ("http://[::ffff:127.0.0.1]/", "private address"),
         ("http://[::ffff:10.1.2.3]/", "private address"),
         ("http://[fd00::1]/", "private address"),
-        ("http://[fe80::1]/", "link-local address"),
-        ("http://0.0.0.0/", "unspecified address"),
-        ("http://[::]/", "unspecified address"),
-        ("http://224.0.0.251/", "multicast address"),
+        ("http://[fe80::1]/", "private address"),
+        ("http://0.0.0.0/", "private address"),
+        ("http://[::]/", "private address"),
+        ("http://224.0.0.251/", "private address"),
         ("http://100.64.0.1/", "private address"),
-        ("http://localhost/", "loopback address"),
+        ("http://localhost/", "private address"),
         ("file:///etc/passwd", "only http and https"),
         ("ftp://ftp.example.org/file.txt", "only http and https"),
         ("http:///nohost", "no host"),
@@ -253,7 +254,7 @@ def test_guard_refuses_before_connecting(
 
 
 def test_any_private_answer_poisons_a_name(
-    connections: list[str], monkeypatch: pytest.MonkeyPatch
+    connections: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def mixed(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
         return [
@@ -262,9 +263,13 @@ def test_any_private_answer_poisons_a_name(
         ]
 
     monkeypatch.setattr(fetch_module.socket, "getaddrinfo", mixed)
-    with pytest.raises(IngestRefused, match=r"private address \(10\.0\.0\.7\)"):
+    caplog.set_level(logging.INFO, logger="bot.indexer.fetch")
+    with pytest.raises(IngestRefused) as info:
         fetch("http://mixed.test/", Settings())
+    # the user learns that the name is private, not what it resolves to (issue 11)
+    assert info.value.reason == "refusing to fetch http://mixed.test/: private address"
     assert connections == []
+    assert "mixed.test resolves to 10.0.0.7 (private address)" in caplog.text  # operators
 
 
 def test_unresolvable_name_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,13 +5,21 @@ Owns the server-side request forgery guard and the HTTP mechanics of one fetch:
 * only http/https; the host is resolved once and refused if *any* address it resolves to
   is not a public unicast address (private, loopback, link-local incl. the cloud metadata
   address 169.254.169.254, multicast, reserved, unspecified, shared, documentation; IPv4,
-  IPv6, and IPv4 embedded in IPv6 as mapped, 6to4, Teredo or NAT64 addresses);
+  IPv6, and IPv4 embedded in IPv6 as mapped, 6to4, Teredo or NAT64 addresses). The user
+  is told "private address" and nothing more: which range, or what a name resolved to,
+  would map our network for whoever asks (the log keeps the detail);
 * the connection goes to the vetted IP itself (Host header and TLS SNI/certificate check
   still use the name), so a DNS answer that changes between check and connect (DNS
   rebinding) cannot redirect us;
 * redirects are followed by hand and every hop is vetted again before connecting;
-* the body is streamed and abandoned once it passes `fetch_max_bytes` (counted after
-  decompression, so a small gzip bomb is caught too), within a wall-clock budget;
+* ONE wall-clock deadline (`fetch_timeout_seconds`) covers the whole fetch: name
+  resolution, connect, TLS, request, response headers and body, over every hop. Each
+  socket operation may wait only for what is left of it, so a server that sends one
+  header line a second, or never answers, is cut at the deadline;
+* the body is accepted as identity or ONE gzip/deflate encoding (stacked or unknown
+  encodings are refused: `gzip, gzip` inflated 6.8 KB into gigabytes), decompressed here
+  incrementally, never more than `fetch_max_bytes` at a time, and abandoned once the
+  compressed or the decompressed size passes that cap;
 * only HTML and plain text are accepted, decoded with the declared or sniffed charset;
 * proxies from the environment are ignored: a proxy would connect on our behalf to
   whatever the name resolves to at *its* end, defeating the pinning.
@@ -24,11 +32,19 @@ from __future__ import annotations
 
 import codecs
 import ipaddress
+import logging
 import re
 import socket
+import ssl
+import threading
 import time
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+import httpcore
 import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
 
@@ -36,15 +52,18 @@ from bot.indexer.types import IngestRefused
 from bot.indexer.validate import human_size
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
 _USER_AGENT = "uspak-briefing-bot/0.1 (+article fetcher)"
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-# The whole fetch (all hops, all reads) may take this many read timeouts at most, so a
-# server dripping one byte per second cannot hold a worker for ever.
-_TOTAL_BUDGET_FACTOR = 3
+# What the user is told of any non-public address, whatever its kind.
+PRIVATE_ADDRESS = "private address"
+_ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+_READ_CHUNK = 64 * 1024
 
 # 100.64.0.0/10 (carrier-grade NAT) is neither private nor global in `ipaddress`.
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
@@ -117,24 +136,38 @@ def _is_allowlisted(host: str, settings: Settings) -> bool:
     return host.lower() in allowed
 
 
-def _resolve(host: str, port: int) -> list[IPAddress]:
+def _resolve(host: str, port: int, deadline: float | None = None) -> list[IPAddress]:
+    """The addresses of `host`, asked of the system resolver on a thread of its own, so
+    that a resolver that never answers costs us only what is left of the deadline (the
+    abandoned lookup ends on its own, when the resolver gives up)."""
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise IngestRefused(f"cannot resolve host {host!r}: {exc}") from exc
+    answer: dict[str, Any] = {}
+
+    def lookup() -> None:
+        try:
+            answer["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            answer["error"] = exc
+
+    thread = threading.Thread(target=lookup, name="fetch-resolve", daemon=True)
+    thread.start()
+    thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+    if thread.is_alive():
+        raise IngestRefused(f"cannot resolve host {host!r}: no answer in time")
+    if "error" in answer:
+        raise IngestRefused(f"cannot resolve host {host!r}: {answer['error']}")
     addresses: list[IPAddress] = []
-    for *_, sockaddr in infos:
+    for *_, sockaddr in answer["infos"]:
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if ip not in addresses:
             addresses.append(ip)
     return addresses
 
 
-def vet_url(url: str | httpx.URL, settings: Settings) -> Target:
+def vet_url(url: str | httpx.URL, settings: Settings, deadline: float | None = None) -> Target:
     """Check one hop before connecting; return the address to connect to.
 
     Refuses when *any* resolved address is non-public, not just the first: a name with
@@ -151,7 +184,7 @@ def vet_url(url: str | httpx.URL, settings: Settings) -> Target:
         raise _refuse(url, "no host in the URL")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        addresses = _resolve(host, port)
+        addresses = _resolve(host, port, deadline)
     except IngestRefused as exc:
         raise _refuse(url, exc.reason) from exc
     if not addresses:
@@ -160,8 +193,8 @@ def vet_url(url: str | httpx.URL, settings: Settings) -> Target:
         for ip in addresses:
             problem = address_problem(ip)
             if problem:
-                shown = problem if str(ip) == host else f"{problem} ({ip})"
-                raise _refuse(url, shown)
+                log.info("fetch refused: %s resolves to %s (%s)", host, ip, problem)
+                raise _refuse(url, PRIVATE_ADDRESS)
     return Target(url=parsed, ip=addresses[0])
 
 
@@ -171,6 +204,7 @@ def _pinned_request(client: httpx.Client, target: Target) -> httpx.Request:
     pinned = url.copy_with(host=str(target.ip))
     headers = {"Host": url.netloc.decode("ascii"), "User-Agent": _USER_AGENT}
     headers["Accept"] = "text/html,application/xhtml+xml,text/plain;q=0.9"
+    headers["Accept-Encoding"] = "gzip, deflate"  # all `_Inflater` reads
     extensions = {}
     if url.scheme == "https":
         # Certificate verification and SNI use the name, while the socket uses the IP.
@@ -225,42 +259,187 @@ def decode_body(body: bytes, charset: str | None, *, html: bool) -> str:
     return body.decode("windows-1252" if html else "utf-8", errors="replace")
 
 
-def _read_capped(response: httpx.Response, url: object, limit: int, deadline: float) -> bytes:
+def _content_encoding(response: httpx.Response, url: object) -> str | None:
+    """The body's single coding, "gzip" or "deflate", or None for identity; stacked,
+    unknown and brotli/zstd codings are refused (we could not cap what they inflate to)."""
+    codings = [
+        c.strip().lower()
+        for value in response.headers.get_list("content-encoding")
+        for c in value.split(",")
+    ]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in _ENCODINGS:
+        return _ENCODINGS[codings[0]]
+    shown = ", ".join(codings)[:60]
+    raise _refuse(url, f"unsupported content encoding ({shown})")
+
+
+class _Inflater:
+    """Incremental gzip/deflate that never produces more than it is allowed to.
+
+    `zlib`'s `max_length` bounds each call's output, so a bomb is caught after producing
+    at most the cap plus one byte, never after inflating in full. HTTP "deflate" is
+    usually zlib-wrapped but sometimes raw; like browsers, try the former first.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._raw_fallback = encoding == "deflate"
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Inflate `data`; at most `room + 1` bytes come back (more than `room` = over)."""
+        out = b""
+        while data and len(out) <= room:
+            try:
+                chunk = self._z.decompress(data, room + 1 - len(out))
+            except zlib.error:
+                if not self._raw_fallback:
+                    raise
+                self._raw_fallback = False
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self._raw_fallback = False
+            out += chunk
+            data = self._z.unconsumed_tail
+            if self._z.eof:  # concatenated gzip members: start the next one
+                data = self._z.unused_data + data
+                if data and self._encoding == "gzip":
+                    self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                else:
+                    break
+        return out
+
+
+def _read_capped(
+    response: httpx.Response, url: object, limit: int, deadline: float, encoding: str | None
+) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _refuse(url, f"larger than {human_size(limit)}")
+    inflater = _Inflater(encoding) if encoding else None
     chunks: list[bytes] = []
-    total = 0
-    for chunk in response.iter_bytes():
-        total += len(chunk)
-        if total > limit:
-            raise _refuse(url, f"larger than {human_size(limit)}")
-        if time.monotonic() > deadline:
-            raise _refuse(url, "took too long to download")
-        chunks.append(chunk)
+    received = total = 0
+    try:
+        for raw in response.iter_raw(_READ_CHUNK):
+            received += len(raw)
+            data = inflater.feed(raw, limit - total) if inflater else raw
+            total += len(data)
+            if received > limit or total > limit:
+                raise _refuse(url, f"larger than {human_size(limit)}")
+            if time.monotonic() > deadline:
+                raise _too_slow(url)
+            chunks.append(data)
+    except zlib.error as exc:
+        raise _refuse(url, f"the {encoding} body is corrupt") from exc
     return b"".join(chunks)
 
 
-def fetch(url: str, settings: Settings, *, client: httpx.Client | None = None) -> Fetched:
-    """Fetch one HTML or plain-text page, or raise `IngestRefused` saying why not."""
-    timeout = settings.fetch_timeout_seconds
-    deadline = time.monotonic() + timeout * _TOTAL_BUDGET_FACTOR
-    own_client = client is None
-    if client is None:
-        client = httpx.Client(
-            follow_redirects=False,
-            trust_env=False,
-            timeout=httpx.Timeout(timeout, connect=timeout, read=timeout),
+def _too_slow(url: object) -> IngestRefused:
+    return _refuse(url, "the server took too long (no full answer within the time limit)")
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every wait is cut to what is left of the fetch's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None, expired: type[Exception]) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise expired("the fetch deadline has passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, left), self._deadline
         )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    """httpcore's own socket backend, with the connect and every later wait bounded by
+    one deadline: per-operation timeouts alone let a server that trickles data (each
+    read well within its timeout) hold a fetch open for ever."""
+
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("the fetch deadline has passed")
+        timeout = left if timeout is None else min(timeout, left)
+        stream = super().connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    """Built once: loading the CA bundle costs ~0.2 s, and a context is safe to share."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport over a pool that uses `_DeadlineBackend` (httpx has no option
+    for a network backend, so the pool is built here with the same settings)."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__(verify=_ssl_context(), trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=_ssl_context(),
+            max_connections=1,
+            network_backend=_DeadlineBackend(deadline),
+        )
+
+
+def fetch(url: str, settings: Settings) -> Fetched:
+    """Fetch one HTML or plain-text page, or raise `IngestRefused` saying why not."""
+    limit_seconds = settings.fetch_timeout_seconds
+    deadline = time.monotonic() + limit_seconds
+    client = httpx.Client(
+        transport=_DeadlineTransport(deadline),
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(limit_seconds),
+    )
     current: str = url
     try:
         for _hop in range(settings.fetch_max_redirects + 1):
-            target = vet_url(current, settings)
+            target = vet_url(current, settings, deadline)
             request = _pinned_request(client, target)
             try:
                 response = _send(client, request)
             except httpx.TimeoutException as exc:
-                raise _refuse(current, "the server did not answer in time") from exc
+                raise _too_slow(current) from exc
             except httpx.HTTPError as exc:
                 raise _refuse(current, f"could not connect ({type(exc).__name__})") from exc
             try:
@@ -281,10 +460,13 @@ def fetch(url: str, settings: Settings, *, client: httpx.Client | None = None) -
                 media, charset = _media_type(response)
                 if media and media not in HTML_TYPES | TEXT_TYPES:
                     raise _refuse(current, f"not HTML or text ({media})")
+                encoding = _content_encoding(response, current)
                 try:
-                    body = _read_capped(response, current, settings.fetch_max_bytes, deadline)
+                    body = _read_capped(
+                        response, current, settings.fetch_max_bytes, deadline, encoding
+                    )
                 except httpx.TimeoutException as exc:
-                    raise _refuse(current, "the server stopped sending") from exc
+                    raise _too_slow(current) from exc
                 except httpx.HTTPError as exc:
                     raise _refuse(current, f"download failed ({type(exc).__name__})") from exc
                 if not media:
@@ -295,5 +477,4 @@ def fetch(url: str, settings: Settings, *, client: httpx.Client | None = None) -
                 response.close()
         raise _refuse(url, f"too many redirects (more than {settings.fetch_max_redirects})")
     finally:
-        if own_client:
-            client.close()
+        client.close()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from spacy.language import Language
+from spacy.tokens import Doc
 from sqlalchemy.exc import IntegrityError
 
 from bot.indexer import dedup
@@ -24,11 +26,11 @@ from bot.indexer.actors import ActorDirectory, load_directory
 from bot.indexer.clean import clean
 from bot.indexer.nlp import load
 from bot.indexer.positions import extract_positions
-from bot.indexer.sources import expand_inputs, load_file, load_text, load_url
+from bot.indexer.sources import decode, expand_inputs, load_file, load_text, load_url
 from bot.indexer.summarize import summarize
 from bot.indexer.tagging import Tagger, build_tagger
 from bot.indexer.types import CleanArticle, ExtractedPosition, IngestRefused, RawArticle
-from bot.indexer.validate import check_content
+from bot.indexer.validate import check_bytes, check_content
 from bot.settings import Settings
 from bot.topics import Taxonomy, load_taxonomy
 from storage import ledger
@@ -107,24 +109,38 @@ class Indexer:
         return next(iter(self.ingest_many([raw])))
 
     def ingest_paths(
-        self, args: list[str], *, stdin: Callable[[], str] | None = None
+        self, args: list[str], *, stdin: Callable[[], str | bytes] | None = None
     ) -> Iterator[IngestResult]:
-        """Files, directories, URLs and "-" (stdin); a bad input is a refusal, not a stop."""
+        """Files, directories, URLs and "-" (stdin); a bad input is a refusal, not a stop.
+
+        `stdin` may return bytes (the CLI reads at most the size cap from the binary
+        stream), which are checked and decoded exactly as a file's are.
+        """
 
         def load_all() -> Iterator[RawArticle | IngestResult]:
             for item in expand_inputs(args):
+                if not isinstance(item, Path) and item != "-":
+                    yield self.ingest_url(item)  # refusals are results already
+                    continue
                 try:
                     if isinstance(item, Path):
                         yield load_file(item, settings=self.settings)
-                    elif item == "-":
-                        text = stdin() if stdin else ""
-                        yield load_text(text, origin="stdin", settings=self.settings)
                     else:
-                        yield self.ingest_url(item)
+                        yield load_text(self._stdin_text(stdin), settings=self.settings)
                 except IngestRefused as exc:
                     yield IngestResult("refused", exc.name or str(item), reason=exc.reason)
+                except Exception as exc:  # one unreadable input must not end the run
+                    log.exception("ingest: reading %s failed", item)
+                    yield _failed(str(item), "could not be read", exc)
 
         return self.ingest_many(load_all())
+
+    def _stdin_text(self, stdin: Callable[[], str | bytes] | None) -> str:
+        data = stdin() if stdin else ""
+        if isinstance(data, str):
+            return data
+        check_bytes(data, "<stdin>", self.settings)
+        return decode(data, "<stdin>")
 
     # ------------------------------------------------------------ the pipeline
 
@@ -163,6 +179,9 @@ class Indexer:
             check_content(article, self.settings)
         except IngestRefused as exc:
             return IngestResult("refused", raw.name, reason=exc.reason)
+        except Exception as exc:  # hostile markup can break the extractor: this file only
+            log.exception("ingest: extracting %s failed", raw.name)
+            return _failed(raw.name, "its text could not be extracted", exc)
         fingerprint = dedup.fingerprint(article.text)
         with self.db.session() as session:
             existing = ledger.find_duplicate(
@@ -182,20 +201,37 @@ class Indexer:
         )
 
     def _process(self, batch: list[tuple[RawArticle, _Pending]]) -> Iterator[IngestResult]:
+        """Parse, extract and store each article of the batch.
+
+        A failure caused by one article's content (a text past the model's `max_length`,
+        a parse or extraction error) refuses that article alone; a database failure is
+        not about one article, so it propagates and ends the run.
+        """
         nlp = self.nlp
         texts = [p.clean.text for _raw, p in batch]
         with nlp.memory_zone():
-            for (raw, pending), doc in zip(batch, nlp.pipe(texts), strict=True):
+            for (raw, pending), doc in zip(batch, _parse_each(nlp, texts), strict=True):
+                if isinstance(doc, IngestRefused):
+                    yield IngestResult("refused", raw.name, reason=doc.reason)
+                    continue
+                if isinstance(doc, Exception):
+                    yield _failed(raw.name, "the language model could not parse it", doc)
+                    continue
                 article = pending.clean
-                positions: list[ExtractedPosition] = []
-                if pending.near_of is None:
-                    positions = extract_positions(
-                        doc,
-                        directory=self.directory,
-                        tagger=self.tagger,
-                        published=article.published,
-                    )
-                summary = summarize(doc, positions)
+                try:
+                    positions: list[ExtractedPosition] = []
+                    if pending.near_of is None:
+                        positions = extract_positions(
+                            doc,
+                            directory=self.directory,
+                            tagger=self.tagger,
+                            published=article.published,
+                        )
+                    summary = summarize(doc, positions)
+                except Exception as exc:
+                    log.exception("ingest: extracting positions from %s failed", raw.name)
+                    yield _failed(raw.name, "its positions could not be extracted", exc)
+                    continue
                 yield self._write(raw, pending, summary.text, summary.gist, positions)
 
     def _write(
@@ -242,6 +278,50 @@ class Indexer:
             positions=positions,
             duplicate_of=pending.near_of,
         )
+
+
+def _parse_each(nlp: Language, texts: list[str]) -> Iterator[Doc | Exception]:
+    """One Doc per text, in order, or the exception that text raised.
+
+    A text longer than the model's `max_length` is refused without parsing (spaCy would
+    raise for the whole batch). If the batched `pipe` fails anyway, the rest of the batch
+    is parsed one text at a time, so only the text at fault is lost.
+    """
+
+    def too_long(text: str) -> IngestRefused | None:
+        if len(text) <= nlp.max_length:
+            return None
+        return IngestRefused(
+            f"too long for the language model ({len(text):,} characters of text, "
+            f"limit {nlp.max_length:,})"
+        )
+
+    refusals = [too_long(text) for text in texts]
+    parsed = nlp.pipe(t for t, refused in zip(texts, refusals, strict=True) if refused is None)
+    for index, refused in enumerate(refusals):
+        if refused is not None:
+            yield refused
+            continue
+        try:
+            yield next(parsed)
+        except Exception:
+            log.warning("ingest: batched parse failed; parsing one at a time", exc_info=True)
+            for text, rest_refused in zip(texts[index:], refusals[index:], strict=True):
+                if rest_refused is not None:
+                    yield rest_refused
+                    continue
+                try:
+                    yield nlp(text)
+                except Exception as exc:
+                    yield exc
+            return
+
+
+def _failed(name: str, what: str, exc: Exception) -> IngestResult:
+    """A refusal for a failure of ours rather than of the input's form: one line naming
+    the exception's type only (its message may quote the input or our internals; the
+    traceback went to the log), and the run goes on."""
+    return IngestResult("refused", name, reason=f"{what} ({type(exc).__name__}; see the log)")
 
 
 def _duplicate(name: str, existing: ledger.ArticleRef) -> IngestResult:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import dateparser
-import frontmatter
-import yaml
 
+from bot.indexer import front_matter
 from bot.indexer.fetch import fetch
+from bot.indexer.front_matter import MetadataRefused
 from bot.indexer.types import IngestRefused, Origin, RawArticle
 from bot.indexer.validate import check_bytes, check_text
 from bot.settings import ROOT, Settings, get_settings
@@ -40,10 +42,17 @@ _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _TITLE_KEYS = ("title", "headline")
 _SOURCE_KEYS = ("source", "outlet", "publication", "publisher", "site")
 _DATE_KEYS = ("date", "published", "published_at", "pubdate")
+_URL_KEYS = ("url", "link")
+# Keys we read must hold one value each; other keys (tags, authors…) are left alone.
+_SINGLE_VALUED = frozenset((*_TITLE_KEYS, *_SOURCE_KEYS, *_DATE_KEYS, *_URL_KEYS))
+# A stated publication date later than this many days after today is a typo or a lie
+# (time zones account for one day); stored, it would top every "latest" list for ever.
+_FUTURE_SLACK_DAYS = 1
 
 
 def parse_date(value: object) -> tuple[dt.date, str] | None:
-    """A date and its precision ("day", "month", "year") from a metadata value.
+    """A date and its precision ("day", "month", "year") from a metadata value, or None
+    when the value is not a real calendar date (`2018-02-30`, `9999-99-99`, year 0).
 
     "2018-01" means *some day in* January 2018: it is stored as the 1st with precision
     "month" so that nothing downstream reads it as 1 January.
@@ -55,15 +64,31 @@ def parse_date(value: object) -> tuple[dt.date, str] | None:
     if not isinstance(value, str | int) or not str(value).strip():
         return None
     text = str(value)
-    if m := _YEAR_MONTH.match(text):
-        year, month = int(m.group(1)), int(m.group(2))
-        return (dt.date(year, month, 1), "month") if 1 <= month <= 12 else None
-    if m := _YEAR.match(text):
-        return dt.date(int(m.group(1)), 1, 1), "year"
-    parsed = dateparser.parse(
-        text, languages=["en"], settings={"STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": False}
-    )
+    try:
+        if m := _YEAR_MONTH.match(text):
+            return dt.date(int(m.group(1)), int(m.group(2)), 1), "month"
+        if m := _YEAR.match(text):
+            return dt.date(int(m.group(1)), 1, 1), "year"
+        parsed = dateparser.parse(
+            text,
+            languages=["en"],
+            settings={"STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": False},
+        )
+    except (ValueError, OverflowError):
+        return None
     return (parsed.date(), "day") if parsed else None
+
+
+def stated_date(value: object, *, what: str, name: str | None) -> tuple[dt.date, str]:
+    """`parse_date` for a date a user stated: refuse one that is not a date, or that lies
+    in the future, with a reason naming `what` ("front matter date")."""
+    parsed = parse_date(value)
+    shown = str(value)[:40]
+    if parsed is None:
+        raise IngestRefused(f"{what} {shown!r} is not a date", name=name)
+    if parsed[0] > dt.date.today() + dt.timedelta(days=_FUTURE_SLACK_DAYS):
+        raise IngestRefused(f"{what} {shown!r} is in the future", name=name)
+    return parsed
 
 
 def looks_like_html(text: str) -> bool:
@@ -120,30 +145,29 @@ def _from_text(
             origin=origin, html=text, url=url, source_path=source_path, ingested_by=ingested_by
         )
     fields: dict[str, Any] = {}
-    stripped = text.lstrip("\ufeff")
-    if frontmatter.checks(stripped):
-        try:
-            post = frontmatter.loads(stripped)
-        except yaml.YAMLError as exc:
-            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise IngestRefused(
-                f"front matter is not valid YAML ({first_line})", name=name
-            ) from exc
-        meta = dict(post.metadata)
-        text = post.content
+    try:
+        block, body = front_matter.split(text.lstrip("\ufeff"))
+        meta = (
+            None
+            if block is None
+            else front_matter.parse_front_matter(block, single_valued=_SINGLE_VALUED)
+        )
+    except MetadataRefused as exc:
+        raise IngestRefused(str(exc), name=name) from exc
+    if meta is not None:
+        text = body
         title = _first(meta, _TITLE_KEYS)
         source = _first(meta, _SOURCE_KEYS)
-        meta_url = _first(meta, ("url", "link"))
+        meta_url = _first(meta, _URL_KEYS)
         fields["title"] = str(title).strip() if title is not None else None
         fields["source"] = str(source).strip() if source is not None else None
         if meta_url is not None:
             url = url or str(meta_url).strip()
         date_value = _first(meta, _DATE_KEYS)
         if date_value is not None:
-            parsed = parse_date(date_value)
-            if parsed is None:
-                raise IngestRefused(f"front matter date {date_value!r} is not a date", name=name)
-            fields["published"], fields["date_precision"] = parsed
+            fields["published"], fields["date_precision"] = stated_date(
+                date_value, what="front matter date", name=name
+            )
             fields["date_basis"] = "front-matter"
     return RawArticle(
         origin=origin,
@@ -180,15 +204,7 @@ def load_file(
     settings = settings or get_settings()
     path = Path(path)
     name = str(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(settings.max_article_bytes + 1)
-    except FileNotFoundError as exc:
-        raise IngestRefused("no such file", name=name) from exc
-    except IsADirectoryError as exc:
-        raise IngestRefused("is a directory, not a file", name=name) from exc
-    except OSError as exc:
-        raise IngestRefused(f"cannot read file ({exc.strerror or exc})", name=name) from exc
+    data = _read_regular_file(path, settings.max_article_bytes + 1, name)
     check_bytes(data, name, settings)
     text = decode(data, name)
     raw = _from_text(
@@ -200,8 +216,56 @@ def load_file(
     )
     # a metadata.yaml beside the file says what is known of it (outlet, date, title), so
     # `ingest seeds/` gives the same articles as the first-run seeding
-    sidecar = load_seed_metadata(path.parent).get(path.name)
-    return _apply_seed_metadata(raw, sidecar) if sidecar else raw
+    try:
+        sidecar = load_seed_metadata(path.parent).get(path.name)
+    except MetadataRefused as exc:
+        raise IngestRefused(f"{exc} (in the same folder)", name=name) from exc
+    return _apply_seed_metadata(raw, sidecar, name=name) if sidecar else raw
+
+
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _special_kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _SPECIAL_KINDS if test(mode)), "not a regular file")
+
+
+def _read_regular_file(path: Path, limit: int, name: str) -> bytes:
+    """At most `limit` bytes of a regular file; anything else is refused unopened.
+
+    Opening a named pipe blocks until a writer appears (an ingest that hangs for ever),
+    and opening a device can have effects of its own, so the kind is checked first; the
+    open itself is non-blocking and re-checked on the descriptor, in case the path was
+    swapped for a pipe in between.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise IngestRefused("no such file", name=name) from exc
+    except OSError as exc:
+        raise IngestRefused(f"cannot read file ({exc.strerror or exc})", name=name) from exc
+    if stat.S_ISDIR(mode):
+        raise IngestRefused("is a directory, not a file", name=name)
+    if kind := _special_kind(mode):
+        raise IngestRefused(f"is {kind}, not a regular file; not read", name=name)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+        with os.fdopen(fd, "rb") as handle:
+            if kind := _special_kind(os.fstat(handle.fileno()).st_mode):
+                raise IngestRefused(f"is {kind}, not a regular file; not read", name=name)
+            return handle.read(limit)
+    except FileNotFoundError as exc:
+        raise IngestRefused("no such file", name=name) from exc
+    except OSError as exc:
+        raise IngestRefused(f"cannot read file ({exc.strerror or exc})", name=name) from exc
 
 
 def load_text(
@@ -280,25 +344,56 @@ def _walk(root: Path) -> Iterator[Path]:
 
 
 def load_seed_metadata(seed_dir: Path) -> dict[str, dict[str, Any]]:
-    """The per-file metadata of the seed set, keyed by file name ({} if there is none)."""
+    """The per-file metadata of the seed set, keyed by file name ({} if there is none).
+
+    Raises `MetadataRefused` when the file is not plain YAML metadata. The result is
+    cached per file version and shared: treat it as read-only.
+    """
     meta_path = Path(seed_dir) / SEED_METADATA
-    if not meta_path.exists():
+    try:
+        info = meta_path.stat()
+    except OSError:
         return {}
-    data = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    if _special_kind(info.st_mode):
+        raise MetadataRefused(f"{SEED_METADATA} is not a regular file")
+    return _read_seed_metadata(str(meta_path), info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read_seed_metadata(path: str, _mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
+    """Parsed once per version of the file: `ingest dir/` consults it for every file."""
+    if size > front_matter.MAX_SIDECAR_CHARS * 4:  # UTF-8 needs at most 4 bytes a character
+        raise MetadataRefused(f"{SEED_METADATA} is too large to be metadata")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MetadataRefused(f"{SEED_METADATA} cannot be read as UTF-8 text") from exc
+    data = front_matter.load(
+        text,
+        what=SEED_METADATA,
+        max_depth=front_matter.SIDECAR_DEPTH,
+        max_chars=front_matter.MAX_SIDECAR_CHARS,
+    )
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(
+        v is None or isinstance(v, dict) for v in data.values()
+    ):
+        raise MetadataRefused(f"{SEED_METADATA} must map each file name to its metadata")
     return {str(k): dict(v or {}) for k, v in data.items()}
 
 
-def _apply_seed_metadata(raw: RawArticle, meta: dict[str, Any]) -> RawArticle:
+def _apply_seed_metadata(raw: RawArticle, meta: dict[str, Any], *, name: str) -> RawArticle:
     fields: dict[str, Any] = {}
     if meta.get("title") and not raw.title:
         fields["title"] = str(meta["title"])
     if meta.get("source") and not raw.source:
         fields["source"] = str(meta["source"])
     if meta.get("published") and raw.published is None:
-        parsed = parse_date(meta["published"])
-        if parsed:
-            fields["published"], fields["date_precision"] = parsed
-            fields["date_basis"] = str(meta.get("date_basis") or "seed metadata")
+        fields["published"], fields["date_precision"] = stated_date(
+            meta["published"], what=f"{SEED_METADATA} date", name=name
+        )
+        fields["date_basis"] = str(meta.get("date_basis") or "seed metadata")
     return RawArticle(**{**raw.__dict__, **fields})
 
 
@@ -309,10 +404,10 @@ def load_seed_dir(seed_dir: Path, *, settings: Settings | None = None) -> list[R
     is the same on every machine.
     """
     seed_dir = Path(seed_dir)
-    metadata = load_seed_metadata(seed_dir)
+    metadata = load_seed_metadata(seed_dir)  # our own seeds: a bad file should fail loudly
     articles: list[RawArticle] = []
     for path in sorted(p for p in seed_dir.iterdir() if p.is_file() and _is_article_file(p)):
         relative = path.relative_to(seed_dir.parent).as_posix()
         raw = load_file(path, origin="seed", settings=settings, source_path=relative)
-        articles.append(_apply_seed_metadata(raw, metadata.get(path.name, {})))
+        articles.append(_apply_seed_metadata(raw, metadata.get(path.name, {}), name=relative))
     return articles

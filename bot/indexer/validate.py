@@ -103,6 +103,7 @@ def check_text(text: str, name: str | None, settings: Settings) -> None:
     check_bytes(text.encode("utf-8", errors="surrogatepass"), name, settings)
 
 
+# fmt: off
 _ENGLISH_FUNCTION_WORDS = frozenset(
     {
         "about",
@@ -161,6 +162,7 @@ _ENGLISH_FUNCTION_WORDS = frozenset(
         "would",
     }
 )
+# fmt: on
 _FAST_ENGLISH_SHARE = 0.25
 
 
@@ -205,9 +207,17 @@ def english_share(text: str) -> tuple[float, str]:
 
 
 def check_content(clean: CleanArticle, settings: Settings) -> None:
-    """Refuse a cleaned article that is too short, not prose, or not English."""
+    """Refuse a cleaned article that is too long, too short, not prose, or not English."""
     name = clean.source_path or clean.url or clean.title
     text = clean.text
+    # the byte cap again, on what extraction produced: a 3 MB page may hold 2.9 MB of text
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > settings.max_article_bytes:
+        raise IngestRefused(
+            f"article text larger than {human_size(settings.max_article_bytes)} after "
+            f"extraction ({size:,} bytes)",
+            name=name,
+        )
     n_words = len(words(text))
     if n_words < settings.min_article_words:
         raise IngestRefused(

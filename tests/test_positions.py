@@ -339,6 +339,29 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("Pakistan", "haqqani-network"), ("Pakistan", "taliban-support")],
     ),
     (
+        "stance adjective read by the parser as a passive verb",
+        "American officials have been frustrated with Pakistan's support for the Taliban.",
+        [("United States", None, "taliban-support", "reported")],
+        [],
+    ),
+    (
+        "a document speaks for the governments that released it",
+        "The troops would leave Afghanistan within a year, according to a joint statement "
+        "released by the U.S. and Afghan governments.",
+        [
+            ("United States", None, "afghanistan-war", "reported"),
+            ("Afghanistan", None, "afghanistan-war", "reported"),
+        ],
+        [],
+    ),
+    (
+        "'the statement added' is the statement of whoever spoke in a statement",
+        "State Department spokesperson Ned Price, in a statement, said the ministers met in "
+        "New York.\n\n“They discussed counterterrorism cooperation,” the statement added.",
+        [("United States", "Ned Price", "counterterrorism", "quote")],
+        [("Pakistan", "counterterrorism")],
+    ),
+    (
         "a new reporting verb by class: denounce",
         "President Donald Trump strongly denounced Pakistan's double game in Afghanistan.",
         [("United States", "Donald Trump", "taliban-support", "reported")],

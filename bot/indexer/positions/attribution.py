@@ -26,6 +26,7 @@ from bot.indexer.positions.vocabulary import (
     CHARGE_NOUNS,
     CIRCUMSTANCE,
     DENIAL_VERBS,
+    DOCUMENTS,
     LISTENER_VERBS,
     OBJECT_VERBS,
     REPORTING,
@@ -59,6 +60,9 @@ def attribute(unit: Unit, text: str, ctx: _Context, next_unit: Unit | None) -> l
         fallback = _colon_quote(r) or _given_by(r, next_unit)
         return [fallback] if fallback else []
     primary = _choose(found)
+    for c in found:
+        if _in_a_document(c.trigger):
+            ctx.last_issuer, ctx.last_issuer_unit = c.speaker, ctx.unit_index
     main = _statement(r, found, primary)
     if main is None:
         return []
@@ -80,6 +84,16 @@ def attribute(unit: Unit, text: str, ctx: _Context, next_unit: Unit | None) -> l
             chosen.append(other)
             out.append(statement)
     return out
+
+
+def _in_a_document(trigger: Token) -> bool:
+    """ "X, in a statement, said …": X is the issuer of the statement quoted next."""
+    return any(
+        c.dep_ == "prep"
+        and c.lower_ == "in"
+        and any(p.lemma_.lower() in DOCUMENTS for p in c.children if p.dep_ == "pobj")
+        for c in trigger.children
+    )
 
 
 def _choose(found: list[Candidate]) -> Candidate:

@@ -28,6 +28,7 @@ from bot.indexer.positions.units import Unit, _in_quote, _quoted_spans
 from bot.indexer.positions.vocabulary import (
     ATTRIBUTION_NOUNS,
     COMMIT_MODALS,
+    DOCUMENTS,
     QUESTION_VERBS,
     REPORTING,
     STANCE,
@@ -91,7 +92,18 @@ def _segments(subj: Token) -> list[tuple[Token, tuple[int, int]]]:
     return heads
 
 
+def _issuers(document: Token) -> Token | None:
+    """ "a joint statement released by the U.S. and Afghan governments": who issued it."""
+    for acl in (c for c in document.children if c.dep_ == "acl"):
+        agent = _agent(acl)
+        if agent is not None:
+            return agent
+    return None
+
+
 def _speakers(subj: Token, ctx: _Context, *, allow_state: bool = True) -> list[Speaker]:
+    if subj.lemma_.lower() in DOCUMENTS and (issuer := _issuers(subj)) is not None:
+        return _speakers(issuer, ctx, allow_state=allow_state)
     segments = _segments(subj)
     if len(segments) >= 2:
         found = [
@@ -204,13 +216,18 @@ def stance_verbs(r: Reading) -> Iterator[Candidate]:
 
 def stance_adjectives(r: Reading) -> Iterator[Candidate]:
     """ "X is hopeful that …", "officials are frustrated with …", "X remains committed to
-    …": an adjective of attitude with a complement, predicated of the speaker."""
+    …": an adjective of attitude with a complement, predicated of the speaker (the parser
+    reads "have been frustrated with" as a passive verb: the same reading)."""
     for tok in r.outside_quotes():
-        if tok.pos_ != "ADJ" or tok.lemma_.lower() not in STANCE_ADJECTIVES:
+        word = tok.lower_ if tok.pos_ == "VERB" else tok.lemma_.lower()
+        if word not in STANCE_ADJECTIVES:
             continue
-        if tok.dep_ not in ("acomp", "ROOT", "oprd") or not any(
-            c.dep_ in ("ccomp", "xcomp", "prep") for c in tok.children
-        ):
+        passive = tok.pos_ == "VERB" and any(c.dep_ == "auxpass" for c in tok.children)
+        if tok.pos_ != "ADJ" and not passive:
+            continue
+        if not passive and tok.dep_ not in ("acomp", "ROOT", "oprd"):
+            continue
+        if not any(c.dep_ in ("ccomp", "xcomp", "prep") for c in tok.children):
             continue
         subj = _subject(tok)
         if subj is None:

@@ -69,6 +69,9 @@ class _Context:
     last_subject_unit: int = -10
     last_speaker_unit: int = -10
     last_body_mentioned: Speaker | None = None  # an institution named, speaking or not
+    # who last spoke "in a statement": the issuer of a later "the statement added"
+    last_issuer: Speaker | None = None
+    last_issuer_unit: int = -10
     ents: list[Span] = field(default_factory=list)  # doc.ents, computed once per document
 
     def met(self, speaker: Speaker, title_words: set[str] = frozenset()) -> None:  # type: ignore[assignment]
@@ -200,9 +203,12 @@ def _resolve_mention(
             # "the foreign minister", "the Ambassador": the last person with that title
             return _title_coreference(full, ctx)
         if nationality is None:
-            # "sources said", "officials believe": the outlet's own side, or the side the
-            # quote speaks as; when the text does not say whose, no guess
+            # "sources said", "officials believe": the side the quote speaks as, or the
+            # administration's ("administration officials" is how the news names the US
+            # executive's); when the text does not say whose, no guess
             side = _first_person_side(tok, ctx)
+            if side is None and re.match(r"(?i)administration officials?$", mention):
+                side = "United States"
             return Speaker(side, None, None, "group") if side else None
         return Speaker(nationality, None, None, "group")
     if TITLE_WORDS.search(mention):
@@ -250,6 +256,8 @@ def _issuer(tok: Token, ctx: _Context) -> Speaker | None:
     speaker, if they spoke within the last two paragraphs' units."""
     if any(c.dep_ == "prep" and c.lower_ in ("by", "from", "of") for c in tok.children):
         return None
+    if ctx.last_issuer is not None and ctx.unit_index - ctx.last_issuer_unit <= 3:
+        return ctx.last_issuer
     if ctx.last_any is not None and ctx.unit_index - ctx.last_speaker_unit <= 3:
         return ctx.last_any
     return ctx.last_body

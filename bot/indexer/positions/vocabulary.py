@@ -248,6 +248,19 @@ STANCE_ADJECTIVES = frozenset(
         "sure",
         "certain",
         "convinced",
+        "cognisant",
+        "cognizant",
+        "aware",
+        "mindful",
+        "frustrated",
+        "alarmed",
+        "troubled",
+        "encouraged",
+        "heartened",
+        "irked",
+        "annoyed",
+        "dismayed",
+        "perturbed",
     ]
 )
 

@@ -91,8 +91,11 @@ def _actors(tok: Token, ctx: _Context) -> list[Speaker]:
     """Who performed the act: the agent of a passive, the subject (and the subjects
     conjoined to it) of an active, the subject a complement inherits ("Pakistan has
     started fencing …")."""
+    # "a package approved by X" is passive; "a president who has hosted …" is not
     passive = any(c.dep_ == "auxpass" for c in tok.children) or (
-        tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl")
+        tok.tag_ == "VBN"
+        and tok.dep_ in ("acl", "relcl")
+        and not any(c.dep_ == "aux" for c in tok.children)
     )
     subj = _agent(tok) if passive else _subject(tok)
     if subj is None and tok.dep_ in ("xcomp", "pcomp"):

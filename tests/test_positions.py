@@ -362,6 +362,13 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("Pakistan", "counterterrorism")],
     ),
     (
+        "a definite description names the institution mentioned before",
+        "Pakistan's embassy in Washington lobbied lawmakers for weeks.\n\nThe embassy also "
+        "said the trade deal would lower tariffs on textiles.",
+        [("Pakistan", "Pakistan Embassy", "economy-trade", "reported")],
+        [("United States", "economy-trade")],
+    ),
+    (
         "a new reporting verb by class: denounce",
         "President Donald Trump strongly denounced Pakistan's double game in Afghanistan.",
         [("United States", "Donald Trump", "taliban-support", "reported")],

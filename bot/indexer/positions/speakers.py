@@ -69,6 +69,7 @@ class _Context:
     last_subject_unit: int = -10
     last_speaker_unit: int = -10
     last_body_mentioned: Speaker | None = None  # an institution named, speaking or not
+    bodies_seen: list[tuple[Speaker, frozenset[str]]] = field(default_factory=list)
     # who last spoke "in a statement": the issuer of a later "the statement added"
     last_issuer: Speaker | None = None
     last_issuer_unit: int = -10
@@ -185,6 +186,8 @@ def _resolve_mention(
             )
             return Speaker(body.actor, named, office, "person")
         return Speaker(body.actor, body.name, None, "body")
+    if body is None and tok.pos_ == "NOUN" and (described := _definite_body(tok, ctx)):
+        return described
     state = ctx.directory.state(mention) or ctx.directory.state(full)
     if state is not None and allow_state and tok.ent_type_ in ("GPE", "NORP", "ORG", ""):
         return Speaker(state, None, None, "state")
@@ -202,6 +205,8 @@ def _resolve_mention(
         if TITLE_WORDS.search(full) and nationality is None and ctx.last_person is not None:
             # "the foreign minister", "the Ambassador": the last person with that title
             return _title_coreference(full, ctx)
+        if nationality is None and (described := _definite_body(tok, ctx)) is not None:
+            return described
         if nationality is None:
             # "sources said", "officials believe": the side the quote speaks as, or the
             # administration's ("administration officials" is how the news names the US
@@ -451,16 +456,45 @@ def _note_subject(unit: Unit, ctx: _Context) -> None:
         return
 
 
+def _saw_body(phrase: str, ctx: _Context) -> None:
+    body = ctx.directory.body(phrase)
+    if body is not None:
+        stated = ctx.directory.nationality(phrase)
+        seen = Speaker(stated or body.actor, body.name, None, "body")
+        ctx.last_body_mentioned = seen
+        words = frozenset(re.findall(r"[a-z]+", f"{phrase} {body.name}".lower()))
+        ctx.bodies_seen = [b for b in ctx.bodies_seen if b[0] != seen] + [(seen, words)]
+
+
+def _definite_body(tok: Token, ctx: _Context) -> Speaker | None:
+    """ "The embassy also sought …", "the military says …": a definite description of an
+    institution refers to the last one named that it describes ("Pakistan's embassy in
+    Washington", "Pakistan's military"); none named, nobody."""
+    if not any(c.dep_ == "det" and c.lower_ == "the" for c in tok.children):
+        return None
+    noun, word = tok.lemma_.lower(), tok.lower_
+    for body, words in reversed(ctx.bodies_seen):
+        if noun in words or word in words:
+            return body
+    return None
+
+
 def _note_mentions(unit: Unit, ctx: _Context) -> None:
     """Remember the people the unit names: the last known one for a later "he said", and
-    unknown ones whose title places them, for a later bare surname."""
+    unknown ones whose title places them, for a later bare surname; and the institutions
+    it names with their state ("Pakistan's embassy"), for a later "the embassy"."""
+    for sent in unit.sents:
+        for tok in sent:
+            if (
+                tok.pos_ == "NOUN"
+                and tok.dep_ != "compound"
+                and any(c.ent_type_ in ("GPE", "NORP") for c in tok.children)
+            ):
+                _saw_body(_phrase(tok), ctx)
     for ent in ctx.ents:
         if unit.start <= ent.start_char < unit.end:
             if ent.label_ == "ORG":
-                body = ctx.directory.body(ent.text)
-                if body is not None:
-                    stated = ctx.directory.nationality(ent.text)
-                    ctx.last_body_mentioned = Speaker(stated or body.actor, body.name, None, "body")
+                _saw_body(ent.text, ctx)
             if ent.label_ != "PERSON":
                 continue
             root = ent.root

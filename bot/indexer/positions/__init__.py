@@ -21,13 +21,13 @@ from spacy.tokens import Doc
 
 from bot.indexer.actors import ActorDirectory
 from bot.indexer.positions.actions import (
-    _actions,
+    find_actions,
 )
 from bot.indexer.positions.attribution import (
     Attribution,
-    _content_tokens,
-    _has_unresolved_attribution,
     attribute,
+    content_tokens,
+    has_unresolved_attribution,
 )
 from bot.indexer.positions.claims import (
     _claim,
@@ -35,23 +35,23 @@ from bot.indexer.positions.claims import (
     _kind_for,
 )
 from bot.indexer.positions.speakers import (
+    ArticleContext,
     Speaker,
-    _Context,
-    _note_mentions,
-    _note_subject,
-    _resolve_name,
+    note_mentions,
+    note_subject,
+    resolve_name,
 )
 from bot.indexer.positions.syntax import (
-    _text_of,
+    text_of,
 )
 from bot.indexer.positions.units import (
     Unit,
-    _answer_tokens,
-    _evidence,
-    _in_answer,
-    _mostly_quoted,
-    _quoted_spans,
-    _units,
+    answer_tokens,
+    find_units,
+    in_answer,
+    mostly_quoted,
+    quoted_spans,
+    unit_evidence,
 )
 from bot.indexer.positions.vocabulary import (
     DENIAL_ANAPHOR,
@@ -68,9 +68,9 @@ def extract_positions(
     published: dt.date | None = None,
 ) -> list[ExtractedPosition]:
     text = doc.text
-    ctx = _Context(directory, published)
+    ctx = ArticleContext(directory, published)
     ctx.ents = list(doc.ents)
-    units = list(_units(doc))
+    units = list(find_units(doc))
     out: list[ExtractedPosition] = []
     question_topics: list[str] = []
     answer_started = False
@@ -87,57 +87,57 @@ def extract_positions(
             answer_started = False
             continue
         if unit.label:
-            label_speaker = _resolve_name(unit.label, ctx)
+            label_speaker = resolve_name(unit.label, ctx)
             if label_speaker is not None:
                 interview_speaker = label_speaker
                 ctx.remember(label_speaker)
 
         action_spans: list[tuple[int, int]] = []
-        for action, span in _actions(unit, text, ctx, tagger):
+        for action, span in find_actions(unit, text, ctx, tagger):
             out.append(action)
             action_spans.append(span)
 
         found = attribute(unit, text, ctx, units[i + 1] if i + 1 < len(units) else None)
-        if not found and interview_speaker is not None and _in_answer(units, i):
-            found = [Attribution(interview_speaker, _answer_tokens(unit, text), "quote", "answer")]
-        if not found and _has_unresolved_attribution(unit, text):
+        if not found and interview_speaker is not None and in_answer(units, i):
+            found = [Attribution(interview_speaker, answer_tokens(unit, text), "quote", "answer")]
+        if not found and has_unresolved_attribution(unit, text):
             # the quote's speaker is named but unplaceable; so is the rest of the paragraph
             unplaced_paragraph = unit.paragraph
         if (
             not found
-            and _mostly_quoted(unit, text)
+            and mostly_quoted(unit, text)
             and prev_unattributed is None
             and unplaced_paragraph != unit.paragraph
         ):
             carry = ctx.last_any if unit.paragraph - ctx.last_unit_paragraph <= 1 else None
             if carry is not None:
-                found = [Attribution(carry, _content_tokens(unit, set()), "quote", "carry-over")]
+                found = [Attribution(carry, content_tokens(unit, set()), "quote", "carry-over")]
         if not found:
-            prev_unattributed = unit if not _mostly_quoted(unit, text) else None
-            _note_mentions(unit, ctx)
-            _note_subject(unit, ctx)
+            prev_unattributed = unit if not mostly_quoted(unit, text) else None
+            note_mentions(unit, ctx)
+            note_subject(unit, ctx)
             continue
         prev_unattributed = None
         first = found[0].speaker
         for statement in reversed(found):
             ctx.remember(statement.speaker)
         ctx.last_unit_paragraph = unit.paragraph
-        _note_mentions(unit, ctx)
+        note_mentions(unit, ctx)
         if first.kind == "person":
             ctx.last_subject, ctx.last_subject_unit = first, i
         else:
-            _note_subject(unit, ctx)
+            note_subject(unit, ctx)
 
-        evidence = _evidence(text, unit)
-        quoted = _quoted_spans(text, unit)
+        evidence = unit_evidence(text, unit)
+        quoted = quoted_spans(text, unit)
         denial_answer = (
             unit.label is not None and not answer_started and DENIAL_ANAPHOR.search(evidence)
         )
         answer_started = answer_started or unit.label is not None
         for speaker, content, kind, _pattern in found:
-            if not content and not _mostly_quoted(unit, text):
+            if not content and not mostly_quoted(unit, text):
                 continue  # an attribution with nothing attributed ("X said so")
-            content_text = _text_of(content) if content else evidence
+            content_text = text_of(content) if content else evidence
             unit_tokens = [t for s in unit.sents for t in s]
             topics = tagger.tags_tokens(content or unit_tokens, actor=speaker.actor)
             if not topics and not unit.label and kind == "quote":

@@ -19,19 +19,19 @@ from bot.indexer.positions.claims import (
     _claim,
 )
 from bot.indexer.positions.speakers import (
+    ArticleContext,
     Speaker,
-    _Context,
-    _phrase,
-    _resolve_mention,
+    phrase_of,
+    resolve_mention,
 )
 from bot.indexer.positions.syntax import (
-    _agent,
-    _subject,
+    agent_of,
+    subject_of,
 )
 from bot.indexer.positions.units import (
     Unit,
-    _in_quote,
-    _quoted_spans,
+    in_quote,
+    quoted_spans,
 )
 from bot.indexer.positions.vocabulary import (
     ACT_NOUNS,
@@ -87,7 +87,7 @@ def _conditional(tok: Token) -> bool:
     return False
 
 
-def _actors(tok: Token, ctx: _Context) -> list[Speaker]:
+def _actors(tok: Token, ctx: ArticleContext) -> list[Speaker]:
     """Who performed the act: the agent of a passive, the subject (and the subjects
     conjoined to it) of an active, the subject a complement inherits ("Pakistan has
     started fencing …")."""
@@ -97,16 +97,16 @@ def _actors(tok: Token, ctx: _Context) -> list[Speaker]:
         and tok.dep_ in ("acl", "relcl")
         and not any(c.dep_ == "aux" for c in tok.children)
     )
-    subj = _agent(tok) if passive else _subject(tok)
+    subj = agent_of(tok) if passive else subject_of(tok)
     if subj is None and tok.dep_ in ("xcomp", "pcomp"):
-        subj = _subject(tok.head)
+        subj = subject_of(tok.head)
     if subj is None and tok.dep_ == "acl" and tok.tag_ == "VBG":
         # "with the Pakistani government summoning the ambassador"
         subj = tok.head if tok.head.pos_ in ("NOUN", "PROPN") else None
     found: list[Speaker] = []
     if subj is not None:
         for part in [subj, *(c for c in subj.conjuncts if c.i > subj.i)]:
-            speaker = _resolve_mention(part, ctx)
+            speaker = resolve_mention(part, ctx)
             if speaker is not None and speaker not in found:
                 found.append(speaker)
     if not found and passive:
@@ -117,22 +117,22 @@ def _actors(tok: Token, ctx: _Context) -> list[Speaker]:
             t for t in reversed(list(tok.sent)) if t.i < tok.i and t.pos_ in ("NOUN", "PROPN")
         ]
         for t in heads:
-            body = ctx.directory.body(_phrase(t))
+            body = ctx.directory.body(phrase_of(t))
             if body is not None:
                 found.append(Speaker(body.actor, body.name, None, "body"))
                 break
     return found
 
 
-def _actions(
-    unit: Unit, text: str, ctx: _Context, tagger: Tagger
+def find_actions(
+    unit: Unit, text: str, ctx: ArticleContext, tagger: Tagger
 ) -> Iterator[tuple[ExtractedPosition, tuple[int, int]]]:
     """Official acts that express a stance, each with the character span of its clause, so
     the clause is not also read as part of someone's statement."""
-    quotes = _quoted_spans(text, unit)
+    quotes = quoted_spans(text, unit)
     for sent in unit.sents:
         for tok in sent:
-            if tok.pos_ != "VERB" or _in_quote(tok, quotes):
+            if tok.pos_ != "VERB" or in_quote(tok, quotes):
                 continue
             act = _act_class(tok)
             negated_offer = tok.lemma_.lower() in ("offer", "provide", "give") and (

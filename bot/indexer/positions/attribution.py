@@ -11,16 +11,16 @@ from spacy.tokens import Token
 
 from bot.indexer.positions.patterns import Candidate, Reading, candidates
 from bot.indexer.positions.speakers import (
+    ArticleContext,
     Speaker,
-    _Context,
-    _resolve_mention,
+    resolve_mention,
 )
-from bot.indexer.positions.syntax import _subject
+from bot.indexer.positions.syntax import subject_of
 from bot.indexer.positions.units import (
     Unit,
-    _in_quote,
-    _mostly_quoted,
-    _quoted_spans,
+    in_quote,
+    mostly_quoted,
+    quoted_spans,
 )
 from bot.indexer.positions.vocabulary import (
     CHARGE_NOUNS,
@@ -46,7 +46,9 @@ class Attribution(NamedTuple):
     pattern: str
 
 
-def attribute(unit: Unit, text: str, ctx: _Context, next_unit: Unit | None) -> list[Attribution]:
+def attribute(
+    unit: Unit, text: str, ctx: ArticleContext, next_unit: Unit | None
+) -> list[Attribution]:
     """Who speaks in a unit, and what each of them says.
 
     Usually one speaker. Several when subjects are conjoined ("the State Department and
@@ -151,8 +153,8 @@ def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribu
     # only the chosen speaker's own attribution is cut: a stance nested in what they report
     # ("Wells said that Pakistan must act …") keeps its subject
     attribution: set[int] = set().union(*(c.attribution for c in mine))
-    if _mostly_quoted(unit, text):
-        content_ids = {t.i for t in tokens if _in_quote(t, quotes)}
+    if mostly_quoted(unit, text):
+        content_ids = {t.i for t in tokens if in_quote(t, quotes)}
         for c in mine:
             content_ids |= _clause_ids(c.trigger, with_objects=False)
     else:
@@ -175,11 +177,11 @@ def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribu
                     # "a suspension of aid announced by X": what X announced is the noun
                     head = c.trigger.head
                     content_ids |= {t.i for t in head.subtree} - {t.i for t in c.trigger.subtree}
-        content_ids |= {t.i for t in tokens if _in_quote(t, quotes)}
+        content_ids |= {t.i for t in tokens if in_quote(t, quotes)}
     content = [t for t in tokens if t.i in content_ids and t.i not in attribution]
     first = mine[0]
     verb = first.trigger
-    if first.rank >= 0 and verb.dep_ == "parataxis" and not _mostly_quoted(unit, text):
+    if first.rank >= 0 and verb.dep_ == "parataxis" and not mostly_quoted(unit, text):
         # a parenthetical attribution ("The US failed …, Asif said, after …"): what was
         # said is the main clause around it, minus the attribution and the circumstances
         # ("after the US suspended aid") that are the reporter's, not the speaker's
@@ -191,7 +193,7 @@ def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribu
             ):
                 outside |= {t.i for t in child.subtree}
         content = [t for t in root.subtree if t.i not in outside and t.i not in attribution]
-    if content and verb.lemma_.lower() in OBJECT_VERBS and not _mostly_quoted(unit, text):
+    if content and verb.lemma_.lower() in OBJECT_VERBS and not mostly_quoted(unit, text):
         # "accused the country of playing a double game", "deny providing assistance":
         # the verb is part of the claim when what it reports is its object, not a clause
         keep = {verb.i} | {c.i for c in verb.children if c.dep_ in ("neg", "aux", "prt")}
@@ -213,7 +215,7 @@ def _colon_quote(r: Reading) -> Attribution | None:
     for tok in reversed(intro_tokens):
         named = tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.pos_ == "PROPN"
         if named or (tok.pos_ == "PRON" and tok.dep_.startswith("nsubj")):
-            speaker = _resolve_mention(tok, r.ctx)
+            speaker = resolve_mention(tok, r.ctx)
             if speaker is not None:
                 content = [t for t in r.tokens if t.idx >= r.quotes[0][0]]
                 return Attribution(speaker, content, "quote", "colon-quote")
@@ -222,7 +224,7 @@ def _colon_quote(r: Reading) -> Attribution | None:
 
 def _given_by(r: Reading, next_unit: Unit | None) -> Attribution | None:
     """ "This was the message given by X …" attributes the unit before it."""
-    if next_unit is None or _mostly_quoted(r.unit, r.text):
+    if next_unit is None or mostly_quoted(r.unit, r.text):
         return None
     first = next_unit.sents[0]
     if first[0].lower_ not in ("this", "that") or "by" not in {t.lower_ for t in first}:
@@ -231,7 +233,7 @@ def _given_by(r: Reading, next_unit: Unit | None) -> Attribution | None:
         if tok.dep_ == "agent":
             pobj = next((c for c in tok.children if c.dep_ == "pobj"), None)
             if pobj is not None:
-                speaker = _resolve_mention(pobj, r.ctx)
+                speaker = resolve_mention(pobj, r.ctx)
                 if speaker is not None:
                     return Attribution(speaker, r.tokens, "reported", "given-by")
     return None
@@ -274,7 +276,7 @@ def _statistic(content: list[Token]) -> bool:
     return bool(words) and words[0].lower_ == "there" and any(t.like_num for t in words)
 
 
-def _content_tokens(unit: Unit, attribution: set[int], verb: Token | None = None) -> list[Token]:
+def content_tokens(unit: Unit, attribution: set[int], verb: Token | None = None) -> list[Token]:
     tokens = [t for s in unit.sents for t in s if t.i not in attribution]
     if verb is None:
         return tokens
@@ -299,21 +301,21 @@ def _is_quote_token(tok: Token) -> bool:
 def _content_quoted(content: list[Token], quotes: list[tuple[int, int]]) -> bool:
     if not content:
         return False
-    inside = sum(1 for t in content if _in_quote(t, quotes))
+    inside = sum(1 for t in content if in_quote(t, quotes))
     return inside >= 0.5 * len(content)
 
 
-def _has_unresolved_attribution(unit: Unit, text: str) -> bool:
+def has_unresolved_attribution(unit: Unit, text: str) -> bool:
     """ "…," said Mullen — a named speaker we cannot place: the quote is theirs, so it must
     not be carried over to whoever spoke before."""
-    quotes = _quoted_spans(text, unit)
+    quotes = quoted_spans(text, unit)
     for sent in unit.sents:
         for tok in sent:
             if (
                 tok.lemma_.lower() in REPORTING
                 and tok.pos_ == "VERB"
-                and not _in_quote(tok, quotes)
-                and (subj := _subject(tok)) is not None
+                and not in_quote(tok, quotes)
+                and (subj := subject_of(tok)) is not None
                 and subj.pos_ in ("PROPN", "NOUN")
             ):
                 return True

@@ -18,13 +18,13 @@ from typing import NamedTuple
 from spacy.tokens import Token
 
 from bot.indexer.positions.speakers import (
+    ArticleContext,
     Speaker,
-    _Context,
-    _is_outlet,
-    _resolve_mention,
+    is_outlet,
+    resolve_mention,
 )
-from bot.indexer.positions.syntax import _agent, _depth, _subject
-from bot.indexer.positions.units import Unit, _in_quote, _quoted_spans
+from bot.indexer.positions.syntax import agent_of, depth_of, subject_of
+from bot.indexer.positions.units import Unit, in_quote, quoted_spans
 from bot.indexer.positions.vocabulary import (
     ATTRIBUTION_NOUNS,
     COMMIT_MODALS,
@@ -55,15 +55,15 @@ class Reading(NamedTuple):
     text: str
     tokens: list[Token]
     quotes: list[tuple[int, int]]
-    ctx: _Context
+    ctx: ArticleContext
 
     @classmethod
-    def of(cls, unit: Unit, text: str, ctx: _Context) -> Reading:
+    def of(cls, unit: Unit, text: str, ctx: ArticleContext) -> Reading:
         tokens = [t for s in unit.sents for t in s]
-        return cls(unit, text, tokens, _quoted_spans(text, unit), ctx)
+        return cls(unit, text, tokens, quoted_spans(text, unit), ctx)
 
     def outside_quotes(self) -> Iterator[Token]:
-        return (t for t in self.tokens if not _in_quote(t, self.quotes))
+        return (t for t in self.tokens if not in_quote(t, self.quotes))
 
 
 def _conjuncts(tok: Token) -> list[Token]:
@@ -95,19 +95,19 @@ def _segments(subj: Token) -> list[tuple[Token, tuple[int, int]]]:
 def _issuers(document: Token) -> Token | None:
     """ "a joint statement released by the U.S. and Afghan governments": who issued it."""
     for acl in (c for c in document.children if c.dep_ == "acl"):
-        agent = _agent(acl)
+        agent = agent_of(acl)
         if agent is not None:
             return agent
     return None
 
 
-def _speakers(subj: Token, ctx: _Context, *, allow_state: bool = True) -> list[Speaker]:
+def _speakers(subj: Token, ctx: ArticleContext, *, allow_state: bool = True) -> list[Speaker]:
     if subj.lemma_.lower() in DOCUMENTS and (issuer := _issuers(subj)) is not None:
         return _speakers(issuer, ctx, allow_state=allow_state)
     segments = _segments(subj)
     if len(segments) >= 2:
         found = [
-            _resolve_mention(t, ctx, allow_state=allow_state, within=bounds)
+            resolve_mention(t, ctx, allow_state=allow_state, within=bounds)
             for t, bounds in segments
         ]
         if all(f is not None for f in found):
@@ -118,7 +118,7 @@ def _speakers(subj: Token, ctx: _Context, *, allow_state: bool = True) -> list[S
             return unique
     out: list[Speaker] = []
     for part in _conjuncts(subj):
-        found = _resolve_mention(part, ctx, allow_state=allow_state)
+        found = resolve_mention(part, ctx, allow_state=allow_state)
         if found is not None and found not in out:
             out.append(found)
     return out
@@ -153,15 +153,17 @@ def reporting_verbs(r: Reading) -> Iterator[Candidate]:
             continue  # "declined to comment": nothing was said
         # "… was announced by X", and the participle "a suspension announced by X"
         passive = any(c.dep_ == "auxpass" for c in tok.children) or (
-            tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl") and _agent(tok) is not None
+            tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl") and agent_of(tok) is not None
         )
-        if passive and not _agent(tok):
+        if passive and not agent_of(tok):
             continue  # "Tillerson was told that …": the subject is the listener
-        subj = _agent(tok) if passive else _subject(tok)
+        subj = agent_of(tok) if passive else subject_of(tok)
         if subj is None:
             continue
         for speaker in _speakers(subj, r.ctx):
-            yield Candidate("reporting-verb", _depth(tok), speaker, _ids(subj) | {tok.i}, tok, True)
+            yield Candidate(
+                "reporting-verb", depth_of(tok), speaker, _ids(subj) | {tok.i}, tok, True
+            )
 
 
 def trailing_attributions(r: Reading) -> Iterator[Candidate]:
@@ -176,7 +178,7 @@ def trailing_attributions(r: Reading) -> Iterator[Candidate]:
         if not before:
             continue
         between = [t for t in r.tokens if before[-1] < t.idx < tok.idx]
-        subj = _subject(tok) or _agent(tok)
+        subj = subject_of(tok) or agent_of(tok)
         if subj is not None and (subj in between or subj.i > tok.i):
             continue  # the ordinary pattern reads it
         if not between or len(between) > 14 or any(t.lower_ in ("“", '"') for t in between):
@@ -207,11 +209,11 @@ def stance_verbs(r: Reading) -> Iterator[Candidate]:
             continue
         if _asked(tok):
             continue
-        subj = _subject(tok)
+        subj = subject_of(tok)
         if subj is None:
             continue
         for speaker in _speakers(subj, r.ctx):
-            yield Candidate("stance-verb", _depth(tok) + 1, speaker, _ids(subj), tok, False)
+            yield Candidate("stance-verb", depth_of(tok) + 1, speaker, _ids(subj), tok, False)
 
 
 def stance_adjectives(r: Reading) -> Iterator[Candidate]:
@@ -229,11 +231,11 @@ def stance_adjectives(r: Reading) -> Iterator[Candidate]:
             continue
         if not any(c.dep_ in ("ccomp", "xcomp", "prep") for c in tok.children):
             continue
-        subj = _subject(tok)
+        subj = subject_of(tok)
         if subj is None:
             continue
         for speaker in _speakers(subj, r.ctx):
-            yield Candidate("stance-adjective", _depth(tok) + 1, speaker, _ids(subj), tok, False)
+            yield Candidate("stance-adjective", depth_of(tok) + 1, speaker, _ids(subj), tok, False)
 
 
 def stance_nouns(r: Reading) -> Iterator[Candidate]:
@@ -245,7 +247,7 @@ def stance_nouns(r: Reading) -> Iterator[Candidate]:
         if owner is None or tok.head.lemma_ != "be":
             continue
         for speaker in _speakers(owner, r.ctx):
-            yield Candidate("stance-noun", _depth(tok), speaker, _ids(tok), tok, False)
+            yield Candidate("stance-noun", depth_of(tok), speaker, _ids(tok), tok, False)
 
 
 def nominal_attributions(r: Reading) -> Iterator[Candidate]:
@@ -264,7 +266,7 @@ def nominal_attributions(r: Reading) -> Iterator[Candidate]:
             continue
         attribution = _ids(owner) | {tok.i} | {c.i for c in tok.children if c.dep_ == "det"}
         for speaker in _speakers(owner, r.ctx):
-            yield Candidate("nominal", _depth(tok), speaker, frozenset(attribution), tok, True)
+            yield Candidate("nominal", depth_of(tok), speaker, frozenset(attribution), tok, True)
 
 
 def _has_that(clause: Token) -> bool:
@@ -289,7 +291,7 @@ def according_to(r: Reading) -> Iterator[Candidate]:
         if pobj is None:
             continue
         for speaker in _speakers(pobj, r.ctx):
-            if speaker.kind == "body" and _is_outlet(pobj):
+            if speaker.kind == "body" and is_outlet(pobj):
                 continue  # "according to Reuters": the outlet, not a party
             yield Candidate("according-to", -1, speaker, _ids(tok) | {to.i}, tok, True)
 
@@ -299,7 +301,7 @@ def _commits(verb: Token) -> bool:
     if verb.pos_ != "VERB":
         return False
     modal = any(c.dep_ == "aux" and c.lower_ in COMMIT_MODALS for c in verb.children)
-    subj = _subject(verb)
+    subj = subject_of(verb)
     return modal and subj is not None and subj.ent_type_ in ("GPE", "NORP")
 
 

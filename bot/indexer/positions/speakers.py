@@ -13,8 +13,8 @@ from spacy.tokens import Span, Token
 
 from bot.indexer.actors import ActorDirectory
 from bot.indexer.positions.syntax import (
-    _ent_of,
-    _span_of,
+    ent_of,
+    span_of,
 )
 from bot.indexer.positions.units import (
     Unit,
@@ -45,7 +45,7 @@ class Speaker:
 
 
 @dataclass
-class _Context:
+class ArticleContext:
     directory: ActorDirectory
     published: dt.date | None
     last_person: Speaker | None = None
@@ -94,9 +94,9 @@ class _Context:
             self.last_body = speaker
 
 
-def _resolve_mention(
+def resolve_mention(
     tok: Token,
-    ctx: _Context,
+    ctx: ArticleContext,
     *,
     allow_state: bool = True,
     within: tuple[int, int] | None = None,
@@ -118,8 +118,8 @@ def _resolve_mention(
         if lower == "we":
             return None  # inside narration "we" is the outlet; quotes handle themselves
         return ctx.last_group or ctx.last_body or ctx.last_person
-    mention = _span_of(tok)
-    full = _phrase(tok, within) if tok.n_lefts else mention
+    mention = span_of(tok)
+    full = phrase_of(tok, within) if tok.n_lefts else mention
     appos = next((c for c in tok.children if c.dep_ == "appos"), None)
     if appos is not None and appos.ent_type_ == "PERSON" and tok.ent_type_ != "PERSON":
         # "Pakistan's ambassador to Washington, Masood Khan, said …"
@@ -127,23 +127,23 @@ def _resolve_mention(
         if named is not None:
             return named
     # a person's own name first: "UN Ambassador Nikki Haley" is Haley, not the UN
-    ent = _ent_of(tok) if tok.ent_type_ == "PERSON" else None
+    ent = ent_of(tok) if tok.ent_type_ == "PERSON" else None
     own_name = _clean_name(ent.text) if ent is not None else ""
     if own_name and ctx.directory.person(own_name) is not None:
-        found = _resolve_name(own_name, ctx)
+        found = resolve_name(own_name, ctx)
         if found is not None:
             ctx.met(found, _title_words(full))
             return found
     # the gazetteer outranks NER: the small model tags "Qureshi" as a place
     if tok.pos_ == "PROPN" and ctx.directory.person(mention) is not None:
-        found = _resolve_name(mention, ctx)
+        found = resolve_name(mention, ctx)
         if found is not None:
             ctx.met(found, _title_words(full))
             return found
     # a named person, with or without titles
     person_ent = tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and tok.ent_type_ != "GPE")
     if person_ent:
-        found = _resolve_name(mention, ctx)
+        found = resolve_name(mention, ctx)
         if found is None and tok.ent_type_ == "PERSON":
             found = _unknown_person(tok, full, ctx)
         if found is not None:
@@ -227,7 +227,7 @@ def _resolve_mention(
     return None
 
 
-def _phrase(tok: Token, within: tuple[int, int] | None = None) -> str:
+def phrase_of(tok: Token, within: tuple[int, int] | None = None) -> str:
     """The noun phrase a mention heads, without the phrases conjoined to it: in "the State
     Department and Pakistan's Foreign Office" the first mention is not Pakistani."""
     drop = {t.i for c in tok.children if c.dep_ in ("conj", "cc") for t in c.subtree}
@@ -236,7 +236,7 @@ def _phrase(tok: Token, within: tuple[int, int] | None = None) -> str:
     return tok.doc[min(ids) : max(ids) + 1].text
 
 
-def _government_of(tok: Token, ctx: _Context) -> Speaker | None:
+def _government_of(tok: Token, ctx: ArticleContext) -> Speaker | None:
     """ "Ghani's administration", "the Sharif government": a known leader's government
     speaks for the leader's state."""
     if tok.lemma_.lower() not in GOVERNMENTS:
@@ -244,19 +244,19 @@ def _government_of(tok: Token, ctx: _Context) -> Speaker | None:
     for child in tok.children:
         if child.dep_ == "poss" and child.pos_ == "PRON" and child.lower_ in ("his", "her"):
             # "Trump said his administration …"
-            leader = _resolve_mention(child, ctx)
+            leader = resolve_mention(child, ctx)
             if leader is not None and leader.kind == "person" and leader.name:
                 surname = leader.name.split()[-1]
                 return Speaker(leader.actor, f"{surname} {tok.lemma_.lower()}", None, "body")
         if child.dep_ in ("poss", "compound") and child.pos_ == "PROPN":
-            person = ctx.directory.person(_span_of(child))
+            person = ctx.directory.person(span_of(child))
             if person is not None:
                 surname = person.name.split()[-1]
                 return Speaker(person.actor, f"{surname} {tok.lemma_.lower()}", None, "body")
     return None
 
 
-def _issuer(tok: Token, ctx: _Context) -> Speaker | None:
+def _issuer(tok: Token, ctx: ArticleContext) -> Speaker | None:
     """The body or person who issued a document referred to by a bare noun: the last
     speaker, if they spoke within the last two paragraphs' units."""
     if any(c.dep_ == "prep" and c.lower_ in ("by", "from", "of") for c in tok.children):
@@ -268,7 +268,7 @@ def _issuer(tok: Token, ctx: _Context) -> Speaker | None:
     return ctx.last_body
 
 
-def _owner_after(tok: Token, ctx: _Context) -> Speaker | None:
+def _owner_after(tok: Token, ctx: ArticleContext) -> Speaker | None:
     """The institution or state an unnamed official is "of", "for", "at" or "from"."""
     for prep in tok.children:
         if prep.dep_ != "prep" or prep.lower_ not in ("of", "for", "at", "from", "in"):
@@ -278,7 +278,7 @@ def _owner_after(tok: Token, ctx: _Context) -> Speaker | None:
             continue
         phrase = pobj.doc[pobj.left_edge.i : pobj.right_edge.i + 1].text
         body = ctx.directory.body(phrase)
-        stated = ctx.directory.nationality(phrase) or ctx.directory.state(_span_of(pobj))
+        stated = ctx.directory.nationality(phrase) or ctx.directory.state(span_of(pobj))
         if body is not None:
             return Speaker(stated or body.actor, body.name, None, "body")
         if stated is not None:
@@ -286,19 +286,19 @@ def _owner_after(tok: Token, ctx: _Context) -> Speaker | None:
     return None
 
 
-def _person_earlier_in_sentence(pronoun: Token, ctx: _Context) -> Speaker | None:
+def _person_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> Speaker | None:
     """ "… announced by Trump, when he accused …": a person named earlier in the same
     sentence is the nearest antecedent of "he"/"she" — if exactly one person is named
     there, since two leave the reference open."""
     sent = pronoun.sent
     people = {
-        _span_of(tok)
+        span_of(tok)
         for tok in sent
         if tok.i < pronoun.i and tok.ent_type_ == "PERSON" and tok.dep_ != "compound"
     }
     if len(people) != 1:
         return None
-    return _resolve_name(next(iter(people)), ctx)
+    return resolve_name(next(iter(people)), ctx)
 
 
 def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:
@@ -319,21 +319,21 @@ def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str |
 
 
 def _unknown_person(
-    tok: Token, phrase: str, ctx: _Context, *, guess: bool = True
+    tok: Token, phrase: str, ctx: ArticleContext, *, guess: bool = True
 ) -> Speaker | None:
     """A person not in actors.yaml: named as written, placed by the body or nationality in
     their title ("Foreign Office spokesperson Mumtaz Zahra Baloch"), or by an earlier
     mention that placed them. A titled official placed by neither ("foreign ministry
     spokesman Moazzam Ahmad Khan") is taken to speak for the article's side, marked as a
     guess; an untitled name alone is not placed at all (no position beats a wrong one)."""
-    known = _resolve_name(_span_of(tok), ctx)
+    known = resolve_name(span_of(tok), ctx)
     if known is not None:
         return known
-    surname = _span_of(tok).split()[-1].casefold() if _span_of(tok).split() else ""
+    surname = span_of(tok).split()[-1].casefold() if span_of(tok).split() else ""
     if surname in ctx.unknown_people:
         return ctx.unknown_people[surname]
-    ent = _ent_of(tok)
-    name = ent.text if ent is not None and ent.label_ == "PERSON" else _span_of(tok)
+    ent = ent_of(tok)
+    name = ent.text if ent is not None and ent.label_ == "PERSON" else span_of(tok)
     context = (
         phrase
         + " "
@@ -369,7 +369,7 @@ def _office_state(phrase: str) -> str | None:
     return next((state for office, state in SINGLE_STATE_OFFICES if office in low), None)
 
 
-def _resolve_name(mention: str, ctx: _Context) -> Speaker | None:
+def resolve_name(mention: str, ctx: ArticleContext) -> Speaker | None:
     person = ctx.directory.person(mention)
     if person is None:
         return None
@@ -394,7 +394,7 @@ def _clean_name(mention: str) -> str:
     return re.sub(r"['’]s$", "", _strip_titles(mention)).strip()
 
 
-def _title_coreference(phrase: str, ctx: _Context) -> Speaker | None:
+def _title_coreference(phrase: str, ctx: ArticleContext) -> Speaker | None:
     """ "The foreign minister", "the Ambassador": the most recently named person whose
     office (or the title the article gave them) has every title word of the phrase.
     Nobody fits → nobody: a bare title is never pinned on whoever spoke last."""
@@ -412,7 +412,7 @@ def _title_coreference(phrase: str, ctx: _Context) -> Speaker | None:
     return None
 
 
-def _is_outlet(tok: Token) -> bool:
+def is_outlet(tok: Token) -> bool:
     return (
         tok.ent_type_ in ("ORG", "WORK_OF_ART")
         and tok.doc.text[tok.idx - 2 : tok.idx].strip() == ""
@@ -424,7 +424,7 @@ _PRINCIPAL_NAMES = re.compile(
 )
 
 
-def _first_person_side(tok: Token, ctx: _Context) -> str | None:
+def _first_person_side(tok: Token, ctx: ArticleContext) -> str | None:
     """ "We must remain engaged with the US," sources added: a speaker who says "we"
     or "our" of one side while naming the other as a third party speaks for the one."""
     sent = tok.sent.text
@@ -444,19 +444,19 @@ def _first_person_side(tok: Token, ctx: _Context) -> str | None:
     return None
 
 
-def _note_subject(unit: Unit, ctx: _Context) -> None:
+def note_subject(unit: Unit, ctx: ArticleContext) -> None:
     """Remember the person who is the subject of the unit's main verb, if any."""
     for sent in unit.sents:
         subj = next((t for t in sent.root.children if t.dep_ in ("nsubj", "nsubjpass")), None)
         if subj is None or subj.pos_ not in ("PROPN", "PRON"):
             continue
-        found = _resolve_mention(subj, ctx, allow_state=False)
+        found = resolve_mention(subj, ctx, allow_state=False)
         if found is not None and found.kind == "person":
             ctx.last_subject, ctx.last_subject_unit = found, ctx.unit_index
         return
 
 
-def _saw_body(phrase: str, ctx: _Context) -> None:
+def _saw_body(phrase: str, ctx: ArticleContext) -> None:
     body = ctx.directory.body(phrase)
     if body is not None:
         stated = ctx.directory.nationality(phrase)
@@ -466,7 +466,7 @@ def _saw_body(phrase: str, ctx: _Context) -> None:
         ctx.bodies_seen = [b for b in ctx.bodies_seen if b[0] != seen] + [(seen, words)]
 
 
-def _definite_body(tok: Token, ctx: _Context) -> Speaker | None:
+def _definite_body(tok: Token, ctx: ArticleContext) -> Speaker | None:
     """ "The embassy also sought …", "the military says …": a definite description of an
     institution refers to the last one named that it describes ("Pakistan's embassy in
     Washington", "Pakistan's military"); none named, nobody."""
@@ -479,7 +479,7 @@ def _definite_body(tok: Token, ctx: _Context) -> Speaker | None:
     return None
 
 
-def _note_mentions(unit: Unit, ctx: _Context) -> None:
+def note_mentions(unit: Unit, ctx: ArticleContext) -> None:
     """Remember the people the unit names: the last known one for a later "he said", and
     unknown ones whose title places them, for a later bare surname; and the institutions
     it names with their state ("Pakistan's embassy"), for a later "the embassy"."""
@@ -490,7 +490,7 @@ def _note_mentions(unit: Unit, ctx: _Context) -> None:
                 and tok.dep_ != "compound"
                 and any(c.ent_type_ in ("GPE", "NORP") for c in tok.children)
             ):
-                _saw_body(_phrase(tok), ctx)
+                _saw_body(phrase_of(tok), ctx)
     for ent in ctx.ents:
         if unit.start <= ent.start_char < unit.end:
             if ent.label_ == "ORG":
@@ -499,7 +499,7 @@ def _note_mentions(unit: Unit, ctx: _Context) -> None:
                 continue
             root = ent.root
             phrase = root.doc[min(root.left_edge.i, ent.start) : ent.end].text
-            found = _resolve_name(ent.text, ctx)
+            found = resolve_name(ent.text, ctx)
             if found is None:
                 found = _unknown_person(root, phrase, ctx, guess=False)
             if found is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 
-def _depth(tok: Token) -> int:
+def depth_of(tok: Token) -> int:
     depth = 0
     while tok.head.i != tok.i:
         tok = tok.head
@@ -15,7 +15,7 @@ def _depth(tok: Token) -> int:
     return depth
 
 
-def _subject(verb: Token) -> Token | None:
+def subject_of(verb: Token) -> Token | None:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass", "csubj"):
             return child
@@ -31,20 +31,20 @@ def _subject(verb: Token) -> Token | None:
             and not participle
         ):
             return None
-        return _subject(verb.head)
+        return subject_of(verb.head)
     if verb.dep_ == "acomp" or (verb.pos_ == "ADJ" and verb.head.i != verb.i):
-        return _subject(verb.head)
+        return subject_of(verb.head)
     return None
 
 
-def _agent(verb: Token) -> Token | None:
+def agent_of(verb: Token) -> Token | None:
     for child in verb.children:
         if child.dep_ == "agent":
             return next((c for c in child.children if c.dep_ == "pobj"), None)
     return None
 
 
-def _ent_of(tok: Token) -> Span | None:
+def ent_of(tok: Token) -> Span | None:
     """The named entity a token is part of, read from its IOB tags: `doc.ents` rebuilds
     every entity span on each access, which dominated extraction time."""
     if not tok.ent_type_:
@@ -59,7 +59,7 @@ def _ent_of(tok: Token) -> Span | None:
     return doc[start:end]
 
 
-def _span_of(tok: Token) -> str:
+def span_of(tok: Token) -> str:
     """The mention's text: the token's compound/title modifiers, not its clauses."""
     left = tok
     for child in tok.lefts:
@@ -69,13 +69,13 @@ def _span_of(tok: Token) -> str:
     text = words.text
     # include "of State …" style appositions only when they are names (Secretary of State)
     if tok.ent_type_ == "PERSON":
-        ent = _ent_of(tok)
+        ent = ent_of(tok)
         if ent is not None:
             return ent.text
     return text
 
 
-def _text_of(tokens: list[Token]) -> str:
+def text_of(tokens: list[Token]) -> str:
     """Tokens back to the article's own text: contiguous runs are sliced from the original
     (keeping "$300" and "terrorists’ safe havens" intact); a gap of punctuation alone is
     bridged, a gap of words (the attribution) becomes a space."""

@@ -30,7 +30,7 @@ class Unit:
     _quotes: list[tuple[int, int]] | None = field(default=None, repr=False)
 
 
-def _units(doc: Doc) -> Iterator[Unit]:
+def find_units(doc: Doc) -> Iterator[Unit]:
     """Sentences grouped so that a quote opened in one sentence closes in the same unit.
 
     An unclosed quote ends at its paragraph: one stray quotation mark must not swallow the
@@ -117,7 +117,7 @@ def _quote_open_after(text: str, start: int, end: int) -> bool:
     return curly > 0 or straight == 1
 
 
-def _quoted_spans(text: str, unit: Unit) -> list[tuple[int, int]]:
+def quoted_spans(text: str, unit: Unit) -> list[tuple[int, int]]:
     """Character spans (absolute) inside double quotes; an unclosed quote runs to the end."""
     if unit._quotes is None:
         unit._quotes = _find_quotes(text, unit)
@@ -144,13 +144,13 @@ def _find_quotes(text: str, unit: Unit) -> list[tuple[int, int]]:
     return spans
 
 
-def _mostly_quoted(unit: Unit, text: str) -> bool:
-    spans = _quoted_spans(text, unit)
+def mostly_quoted(unit: Unit, text: str) -> bool:
+    spans = quoted_spans(text, unit)
     inside = sum(e - s for s, e in spans)
     return inside >= 0.6 * max(1, unit.end - unit.start)
 
 
-def _in_quote(tok: Token, spans: list[tuple[int, int]]) -> bool:
+def in_quote(tok: Token, spans: list[tuple[int, int]]) -> bool:
     return any(s < tok.idx < e for s, e in spans)
 
 
@@ -158,14 +158,14 @@ def _unit_text(text: str, unit: Unit) -> str:
     return text[unit.start : unit.end]
 
 
-def _evidence(text: str, unit: Unit) -> str:
+def unit_evidence(text: str, unit: Unit) -> str:
     ev = text[unit.start : unit.end].strip()
     if unit.label:
         ev = LABEL.sub("", ev, count=1).strip()
     return ev
 
 
-def _answer_tokens(unit: Unit, text: str) -> list[Token]:
+def answer_tokens(unit: Unit, text: str) -> list[Token]:
     """An interview answer's words, without its "Chaudhry:" label."""
     tokens = [t for s in unit.sents for t in s]
     if unit.label is None:
@@ -175,7 +175,7 @@ def _answer_tokens(unit: Unit, text: str) -> list[Token]:
     return [t for t in tokens if t.idx >= cut]
 
 
-def _in_answer(units: list[Unit], i: int) -> bool:
+def in_answer(units: list[Unit], i: int) -> bool:
     """True when unit i continues an interview answer (a labelled, non-question paragraph)."""
     for j in range(i, -1, -1):
         if units[j].question:

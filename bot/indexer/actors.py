@@ -109,7 +109,7 @@ class ActorDirectory:
         return tuple(dict.fromkeys(self.states.values()))
 
     def person(self, mention: str) -> Person | None:
-        key = _key(_strip_titles(mention))
+        key = _key(strip_titles(mention))
         if key in self.people:
             return self.people[key]
         words = key.split()
@@ -163,7 +163,7 @@ _TITLES = re.compile(
 )
 
 
-def _strip_titles(mention: str) -> str:
+def strip_titles(mention: str) -> str:
     stripped = _TITLES.sub("", mention.strip())
     return stripped or mention
 

@@ -1,12 +1,23 @@
 """Positions: who (speaking for which state) took what stance on which topic, with evidence.
 
 Pure functions over a parsed `Doc`. The article is read in order, as a person would:
-paragraphs, interview labels ("Chaudhry: …"), quotes that may span sentences or never
-close, then for each unit of text the attribution — a reporting verb and its subject, a
-colon-introduced quote, "according to X", "X's stance is that …", or the speaker carried
-over from the previous paragraph — and the official actions a sentence reports. Mentions
-resolve to states through `ActorDirectory`; pronouns and bare titles ("the minister")
-point back to the last fitting speaker.
+paragraphs (decks and crossheads set aside), interview labels ("Chaudhry: …"), quotes
+that may span sentences or never close. For each unit of text:
+
+- `patterns` yields every reading of who speaks — one named generator per way reporters
+  attribute (reporting verbs by class, stance verbs, adjectives and nouns, speech nouns
+  with their owner, "according to", trailing attributions after a quote);
+- `attribution` chooses among them and cuts each speaker's statement out of the unit
+  (several speakers when subjects are conjoined, clauses independent, or a charge is
+  reported with its denial);
+- `actions` finds the official acts the unit reports (aid cut, sale approved, deal
+  signed, envoy summoned), by verb class, in active, passive and announced forms;
+- `speakers` resolves each mention to the state it speaks for: the gazetteer, titles,
+  pronouns, definite descriptions, documents and meetings to the body behind them — and
+  to nobody when the text does not tell (a missing line is better than a wrong one).
+
+Adding a way of attributing is one generator in `patterns.PATTERNS`; adding a kind of
+act is one line of `vocabulary.ACTS`.
 
 Topics come from the *content* of a unit (the quote or the reported clause), never from
 the attribution, so "Asif said, after the US suspended aid, that …" does not make Asif a

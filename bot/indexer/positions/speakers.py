@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
-from bot.indexer.actors import ActorDirectory
+from bot.indexer.actors import ActorDirectory, strip_titles
 from bot.indexer.positions.syntax import (
     ent_of,
     span_of,
@@ -389,9 +389,7 @@ def _title_words(phrase: str) -> set[str]:
 
 
 def _clean_name(mention: str) -> str:
-    from bot.indexer.actors import _strip_titles
-
-    return re.sub(r"['’]s$", "", _strip_titles(mention)).strip()
+    return re.sub(r"['’]s$", "", strip_titles(mention)).strip()
 
 
 def _title_coreference(phrase: str, ctx: ArticleContext) -> Speaker | None:

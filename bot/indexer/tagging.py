@@ -25,13 +25,14 @@ untagged statement without adding noise to a tagged one.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from bot.topics import Taxonomy
 
@@ -137,7 +138,8 @@ def _derived(word: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _inflections(form: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _inflections(form: str) -> frozenset[str]:
     """Bases a surface form may be an inflection of, for text without lemmas
     ("sanctioned" → "sanction", "havens" → "haven", "F-16s" → "16")."""
     out = {form}
@@ -159,7 +161,7 @@ def _inflections(form: str) -> set[str]:
                 out.add(stem[:-1])
             if stem.endswith("i"):
                 out.add(stem[:-1] + "y")
-    return out
+    return frozenset(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,43 +247,58 @@ def _parse_cue(topic: str, raw: str, weak: bool) -> _Cue | None:
     )
 
 
-def _words_of_tokens(tokens: Iterable[Token]) -> list[_Word]:
-    words: list[_Word] = []
-    sentence, prev = 0, None
-    for tok in tokens:
-        if prev is not None and any(tok.doc[k].is_sent_start for k in range(prev.i + 1, tok.i + 1)):
-            sentence += 1
-        prev = tok
-        if tok.is_punct or tok.is_space:
-            continue
-        text = tok.text
-        if tok.lower_ in _POSSESSIVE:
-            continue
-        pieces = [m for m in _WORD.finditer(text)]
-        if not pieces:
-            continue
-        lemma = tok.lemma_.lower()
-        acronym = text.isupper() and len(text) <= 6
-        for k, m in enumerate(pieces):
-            form = m.group().lower()
-            last = k == len(pieces) - 1
-            keys = _inflections(form)
-            if last and not acronym and len(pieces) == 1:
-                keys.add(lemma)
-            words.append(
-                _Word(
-                    form,
-                    frozenset(keys),
-                    tok.pos_ if last else "",
-                    tok.idx + m.start(),
-                    tok.idx + m.end(),
-                    tok,
-                    m.group()[:1].isupper(),
-                    last,
-                    sentence,
-                )
+class _DocWords:
+    """The words of the doc last tagged, per token: a unit is tagged several times (its
+    content, its question, its acts), and reading a token's attributes is the costly part.
+    Holds one doc at a time, so memory stays flat however many articles are ingested."""
+
+    def __init__(self) -> None:
+        self.doc: Doc | None = None
+        self.words: dict[int, tuple[_Word, ...]] = {}
+        self.sentence: list[int] = []
+
+    def of(self, tokens: Iterable[Token]) -> list[_Word]:
+        out: list[_Word] = []
+        for tok in tokens:
+            doc = tok.doc
+            if doc is not self.doc:
+                self.doc, self.words = doc, {}
+                self.sentence = list(itertools.accumulate(int(t.is_sent_start) for t in doc))
+            words = self.words.get(tok.i)
+            if words is None:
+                words = self.words[tok.i] = _token_words(tok, self.sentence[tok.i])
+            out.extend(words)
+        return out
+
+
+def _token_words(tok: Token, sentence: int) -> tuple[_Word, ...]:
+    if tok.is_punct or tok.is_space or tok.lower_ in _POSSESSIVE:
+        return ()
+    text = tok.text
+    pieces = list(_WORD.finditer(text))
+    lemma = tok.lemma_.lower()
+    acronym = text.isupper() and len(text) <= 6
+    words = []
+    for k, m in enumerate(pieces):
+        form = m.group().lower()
+        last = k == len(pieces) - 1
+        keys = _inflections(form)
+        if last and not acronym and len(pieces) == 1 and lemma not in keys:
+            keys = keys | {lemma}
+        words.append(
+            _Word(
+                form,
+                keys,
+                tok.pos_ if last else "",
+                tok.idx + m.start(),
+                tok.idx + m.end(),
+                tok,
+                m.group()[:1].isupper(),
+                last,
+                sentence,
             )
-    return words
+        )
+    return tuple(words)
 
 
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+")
@@ -292,7 +309,7 @@ def _words_of_text(text: str) -> list[_Word]:
     return [
         _Word(
             (form := m.group().lower()),
-            frozenset(_inflections(form)),
+            _inflections(form),
             "",
             m.start(),
             m.end(),
@@ -342,12 +359,14 @@ class Tagger:
                 else:
                     for key in (head.text, *head.derived):
                         exact.setdefault(key, []).append(cue)
+        object.__setattr__(self, "_doc_words", _DocWords())
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_prefixed", prefixed)
+        object.__setattr__(self, "_order", tuple(dict.fromkeys(c.topic for c in self.cues)))
 
     @property
     def order(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.topic for c in self.cues))
+        return self._order  # type: ignore[attr-defined,no-any-return]
 
     # ---- entry points -------------------------------------------------------------
 
@@ -361,7 +380,7 @@ class Tagger:
         Pass the whole clause that carries the stance (its complements and relative
         clauses included): lemmas, parts of speech and the parse decide what a cue means.
         """
-        return self._choose(self._scan(_words_of_tokens(tokens)), actor)
+        return self._choose(self._scan(self._words(tokens)), actor)
 
     def spans(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """Where each topic's surviving cues occur (character offsets in `text`)."""
@@ -369,9 +388,12 @@ class Tagger:
 
     def spans_tokens(self, tokens: Sequence[Token]) -> dict[str, list[tuple[int, int]]]:
         """Where each topic's surviving cues occur (character offsets in the doc)."""
-        return _spans(self._scan(_words_of_tokens(tokens)))
+        return _spans(self._scan(self._words(tokens)))
 
     # ---- matching -----------------------------------------------------------------
+
+    def _words(self, tokens: Iterable[Token]) -> list[_Word]:
+        return self._doc_words.of(tokens)  # type: ignore[attr-defined,no-any-return]
 
     def _choose(self, found: list[_Found], actor: str | None) -> list[str]:
         """Every topic with an ordinary cue; a weak cue's topic only where its sentence has
@@ -438,27 +460,26 @@ def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
     """Index of the cue's dependent word: one its head word (word `h`) governs, or is
     governed by, within two dependency steps; for text only, within four words."""
     head = words[h].token
-    for j, w in enumerate(words):
-        if j == h or not _slot_fits(cue.partner, w):
-            continue
-        if head is None or w.token is None:
-            if abs(j - h) <= 4:
-                return j
-            continue
-        if _governs(head, w.token) or _governs(w.token, head):
-            return j  # "withdrew all troops", "troop withdrawal", "mend relations"
-    return None
-
-
-def _governs(head: Token, dependent: Token, steps: int = 2) -> bool:
-    tok = dependent
-    for _ in range(steps):
-        if tok.head.i == tok.i:
-            return False
-        tok = tok.head
-        if tok.i == head.i:
-            return True
-    return False
+    if head is None:
+        near = range(max(0, h - 4), min(len(words), h + 5))
+        return next((j for j in near if j != h and _slot_fits(cue.partner, words[j])), None)
+    # "withdrew all troops", "troop withdrawal", "mend relations": two steps up or down
+    tokens = {head.i}
+    up = head
+    for _ in range(2):
+        up = up.head
+        tokens.add(up.i)
+    for child in head.children:
+        tokens.add(child.i)
+        tokens.update(c.i for c in child.children)
+    return next(
+        (
+            j
+            for j, w in enumerate(words)
+            if j != h and w.token is not None and w.token.i in tokens and _slot_fits(cue.partner, w)
+        ),
+        None,
+    )
 
 
 def _inside_other(m: _Match, matches: list[_Match]) -> bool:

@@ -184,7 +184,7 @@ class _Word:
 class _CueWord:
     text: str
     prefix: bool  # written with a trailing `*`: any word it begins
-    noun_only: bool  # written `/n`: not the verb of the same spelling
+    only: str  # "n" (written `aid/n`): not the verb of the same spelling; "v": the verb only
     derived: frozenset[str]
 
 
@@ -223,13 +223,14 @@ class _Match:
 def _parse_slot(piece: str) -> Slot:
     out: list[_CueWord] = []
     for alt in piece.split("|"):
-        noun_only = alt.endswith("/n")
-        alt = alt.removesuffix("/n")
+        only = ""
+        if alt[-2:] in ("/n", "/v"):
+            alt, only = alt[:-2], alt[-1]
         prefix = alt.endswith("*")
         alt = alt.rstrip("*").lower().replace("’", "'").removesuffix("'s")
         if alt:
-            derived = frozenset() if prefix else _derived(alt)
-            out.append(_CueWord(alt, prefix, noun_only, derived))
+            derived = frozenset() if prefix or only else _derived(alt)
+            out.append(_CueWord(alt, prefix, only, derived))
     return tuple(out)
 
 
@@ -331,12 +332,12 @@ def _word_fits(cw: _CueWord, w: _Word) -> bool:
     if cw.prefix:
         return any(k.startswith(cw.text) for k in w.keys)
     if cw.text in w.keys:
-        if cw.noun_only:
-            if w.pos:
-                return w.pos in NOUNS
-            return w.form in (cw.text, cw.text + "s")
+        if cw.only == "n":
+            return w.pos in NOUNS if w.pos else w.form in (cw.text, cw.text + "s")
+        if cw.only == "v":
+            return w.pos == "VERB" if w.pos else w.form.endswith(("ed", "ing"))
         return True
-    if cw.noun_only or not cw.derived:
+    if not cw.derived:
         return False
     if not (cw.derived & w.keys):
         return False

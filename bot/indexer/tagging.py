@@ -470,6 +470,10 @@ def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
     for _ in range(2):
         up = up.head
         tokens.add(up.i)
+    if head.dep_ == "compound":
+        # a head word that only modifies the noun after it does not govern that noun
+        # (guards against "areas that border Afghanistan" parsed as a compound)
+        tokens.discard(head.head.i)
     for child in head.children:
         tokens.add(child.i)
         tokens.update(c.i for c in child.children)

@@ -20,7 +20,7 @@ topics:
   sanctions:
     label: Sanctions
     aliases: [sanctions]
-    cues: [sanction, designation, withdrawal]
+    cues: [sanction, designation, withdrawal, suspension]
   intelligence:
     label: Intelligence
     aliases: [isi]
@@ -44,6 +44,7 @@ topics:
   ties:
     label: Ties
     aliases: [ties]
+    cues: [partner/v]
     weak_cues: [relationship]
 actors: [Other]
 """
@@ -68,6 +69,9 @@ MECHANISM: list[tuple[str, str, list[str]]] = [
     ("noun cue, gerund", "Sanctioning the houses was a mistake.", ["sanctions"]),
     ("-ation noun, verb form", "The ministry designated the outfit last week.", ["sanctions"]),
     ("-al noun, verb form", "Washington withdrew its envoy from the capital.", ["sanctions"]),
+    ("-sion noun, verb form", "Donors suspended the payments in May.", ["sanctions"]),
+    ("verb-only cue, verb", "Pakistan partnered with the coalition.", ["ties"]),
+    ("verb-only cue, noun", "Pakistan is a difficult partner.", []),
     ("acronym as a whole word", "The ISI denied the report.", ["intelligence"]),
     ("acronym not inside another", "Fighters loyal to ISIS crossed the river.", ["daesh"]),
     ("noun aid", "Congress approved more aid for the army.", ["aid"]),

@@ -41,6 +41,10 @@ topics:
     label: Democracy
     aliases: [democracy]
     cues: [democratic, state]
+  truce:
+    label: Truce
+    aliases: [truce]
+    cues: ["ceasefire|cease-fire ~ border"]
   ties:
     label: Ties
     aliases: [ties]
@@ -95,6 +99,8 @@ MECHANISM: list[tuple[str, str, list[str]]] = [
         ["sanctions", "intelligence"],
     ),
     ("head ~ dependent", "Congress cut the funds for the programme.", ["aid"]),
+    ("hyphenated alternative", "The cease-fire along the border held.", ["truce"]),
+    ("its unhyphenated twin", "The ceasefire along the border held.", ["truce"]),
     ("head without its dependent", "Congress cut the ribbon. Funds were discussed.", []),
     ("weak cue alone", "The relationship has never been closer.", ["ties"]),
     (

@@ -229,18 +229,28 @@ def _parse_slot(piece: str) -> Slot:
     return tuple(out)
 
 
-def _parse_cue(topic: str, raw: str, weak: bool) -> _Cue | None:
+def _parse_cues(topic: str, raw: str, weak: bool) -> list[_Cue]:
+    """One YAML cue as matchable cues: a hyphenated alternative ("ceasefire|cease-fire")
+    is a phrase of its own, since text splits it into words."""
     phrase, _, partner = raw.partition("~")
-    words = [s for s in (_parse_slot(p) for p in re.split(r"[\s\-]+", phrase.strip())) if s]
-    if not words:
-        return None
-    return _Cue(
-        topic,
-        weak,
-        tuple(words),
-        name=phrase != phrase.lower(),
-        partner=_parse_slot(partner.strip()) if partner.strip() else (),
-    )
+    variants: list[list[str]] = [[]]
+    for piece in phrase.split():
+        alternatives = piece.split("|")
+        options = [p.split("-") for p in alternatives if "-" in p]
+        plain = [p for p in alternatives if "-" not in p]
+        if plain:
+            options.append(["|".join(plain)])
+        variants = [v + o for v in variants for o in options]
+    # the dependent is one word: a hyphenated alternative is read without its hyphen
+    partner_slot = _parse_slot(partner.strip().replace("-", "")) if partner.strip() else ()
+    out = []
+    for variant in variants:
+        words = [slot for slot in (_parse_slot(p) for p in variant) if slot]
+        if words:
+            out.append(
+                _Cue(topic, weak, tuple(words), name=phrase != phrase.lower(), partner=partner_slot)
+            )
+    return out
 
 
 class _DocWords:
@@ -605,9 +615,7 @@ def build_tagger(taxonomy: Taxonomy) -> Tagger:
         strong = topic.cues or topic.aliases
         for group, weak in ((strong, False), (topic.weak_cues, True)):
             for raw in group:
-                cue = _parse_cue(topic.id, raw, weak)
-                if cue is not None:
-                    cues.append(cue)
+                cues.extend(_parse_cues(topic.id, raw, weak))
         if topic.actor:
             actor_topics.append((topic.actor, topic.id))
     return Tagger(tuple(cues), tuple(actor_topics))

@@ -20,7 +20,7 @@ topics:
   sanctions:
     label: Sanctions
     aliases: [sanctions]
-    cues: [sanction, designation, withdrawal]
+    cues: [sanction, designation, withdrawal, suspension]
   intelligence:
     label: Intelligence
     aliases: [isi]
@@ -41,9 +41,14 @@ topics:
     label: Democracy
     aliases: [democracy]
     cues: [democratic, state]
+  truce:
+    label: Truce
+    aliases: [truce]
+    cues: ["ceasefire|cease-fire ~ border"]
   ties:
     label: Ties
     aliases: [ties]
+    cues: [partner/v]
     weak_cues: [relationship]
 actors: [Other]
 """
@@ -68,6 +73,9 @@ MECHANISM: list[tuple[str, str, list[str]]] = [
     ("noun cue, gerund", "Sanctioning the houses was a mistake.", ["sanctions"]),
     ("-ation noun, verb form", "The ministry designated the outfit last week.", ["sanctions"]),
     ("-al noun, verb form", "Washington withdrew its envoy from the capital.", ["sanctions"]),
+    ("-sion noun, verb form", "Donors suspended the payments in May.", ["sanctions"]),
+    ("verb-only cue, verb", "Pakistan partnered with the coalition.", ["ties"]),
+    ("verb-only cue, noun", "Pakistan is a difficult partner.", []),
     ("acronym as a whole word", "The ISI denied the report.", ["intelligence"]),
     ("acronym not inside another", "Fighters loyal to ISIS crossed the river.", ["daesh"]),
     ("noun aid", "Congress approved more aid for the army.", ["aid"]),
@@ -91,6 +99,8 @@ MECHANISM: list[tuple[str, str, list[str]]] = [
         ["sanctions", "intelligence"],
     ),
     ("head ~ dependent", "Congress cut the funds for the programme.", ["aid"]),
+    ("hyphenated alternative", "The cease-fire along the border held.", ["truce"]),
+    ("its unhyphenated twin", "The ceasefire along the border held.", ["truce"]),
     ("head without its dependent", "Congress cut the ribbon. Funds were discussed.", []),
     ("weak cue alone", "The relationship has never been closer.", ["ties"]),
     (

@@ -6,10 +6,10 @@ its figures are printed, so `pytest -s` or `pytest -rA` shows them.
 The same evaluation runs on the development set of real articles from other outlets when
 `../shared/spec/dev` is present (skipped with a notice in a user's clone).
 
-Floors: at the time of writing `python -m bot eval` gave precision 0.944, recall 0.912,
-F1 0.928, summary key-point coverage 0.360 vs Lead-3 0.280. The floors below are the
-targets set for the project (F1 ≥ 0.85, precision ≥ 0.85, recall ≥ 0.80), all under the
-current figures, and the summary must cover at least as many key points as Lead-3.
+Floors: at the time of writing `python -m bot eval` gives precision 0.911, recall 0.912,
+F1 0.911 (the rules now generalise to real articles instead of fitting these five), and
+summary key-point coverage 0.360 vs Lead-3 0.280. The floors are the project's targets
+(seeds F1 ≥ 0.90), and the summary must cover at least as many key points as Lead-3.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-MIN_F1 = 0.85
-MIN_PRECISION = 0.85
-MIN_RECALL = 0.80
+MIN_F1 = 0.90
+MIN_PRECISION = 0.88
+MIN_RECALL = 0.85
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +80,11 @@ def test_summaries_cover_at_least_lead3(report: Report, record_property) -> None
 
 DEV = ROOT / ".." / "shared" / "spec" / "dev"
 # Floors on 20 real articles nobody tuned the rules for (`../shared/spec/dev`). At the
-# time of writing `python -m bot eval --corpus ../shared/spec/dev` gives F1 0.740 (P 0.716,
-# R 0.767) and no wrong-state line; the floors sit a little under, so a regression fails
-# and ordinary noise does not.
-MIN_DEV_F1 = 0.70
-MIN_DEV_PRECISION = 0.68
+# time of writing `python -m bot eval --corpus ../shared/spec/dev` gives F1 0.769 (P 0.733,
+# R 0.808) and no wrong-state line. The floors are the project's targets (F1 ≥ 0.75,
+# wrong state ≤ 2% of stored positions), with precision held near where it is.
+MIN_DEV_F1 = 0.75
+MIN_DEV_PRECISION = 0.70
 MAX_DEV_WRONG_STATE_SHARE = 0.02
 
 

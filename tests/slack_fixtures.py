@@ -139,14 +139,14 @@ class SlackHarness:
 
     def __init__(self, settings: Settings, fake: FakeSlack) -> None:
         from bot.slack.app import build_app
-        from bot.slack.server import HttpServer
+        from bot.slack.server import build_server
 
         self.settings = settings
         self.fake = fake
         self.services = Services.build(settings)
         client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
         self.app = build_app(settings, self.services, client=client)
-        self.server = HttpServer(self.app, host="127.0.0.1", port=0).start()
+        self.server = build_server(settings, self.app, host="127.0.0.1", port=0).start()
         self.verifier = SignatureVerifier(SECRET)
         self._n = 0
 

@@ -249,7 +249,8 @@ def test_a_grant_on_one_platform_leaves_the_other_on_the_allow_list(seeded_copy_
     settings = build_settings(seeded_copy_url, ingest_allowed_users=["U1"], admin_users=[ADMIN])
     sv = Services.build(settings)
     try:
-        assert "may now add articles" in run(sv, "/briefing grant <@500000000000000009>", ADMIN, "discord").text
+        granted = run(sv, "/briefing grant <@500000000000000009>", ADMIN, "discord")
+        assert "may now add articles" in granted.text
         cases = [  # (user, platform, may ingest)
             ("500000000000000009", "discord", True),  # the grant
             ("U1", "discord", False),  # Discord has grants now: only they count there

@@ -57,6 +57,18 @@ class HttpServer(WSGIEndpoint):
         super().__init__(wsgi_app(app), host=host, port=port, name="slack-http", limits=limits)
 
 
+def build_server(
+    settings: Settings, app: App, *, host: str = "0.0.0.0", port: int | None = None
+) -> HttpServer:
+    """The endpoint for these settings (port, and the HTTP_* limits)."""
+    return HttpServer(
+        app,
+        host=host,
+        port=settings.port if port is None else port,
+        limits=Limits.from_settings(settings),
+    )
+
+
 def serve(settings: Settings, app: App) -> None:
     """Block serving Slack until interrupted."""
     if settings.slack_app_token is not None:
@@ -65,7 +77,7 @@ def serve(settings: Settings, app: App) -> None:
         log.info("Slack: Socket Mode")
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return
-    server = HttpServer(app, port=settings.port, limits=Limits.from_settings(settings))
+    server = build_server(settings, app)
     log.info("Slack: HTTP mode (waitress) on port %s, path %s", server.port, EVENTS_PATH)
     try:
         server.serve_forever()

@@ -374,3 +374,31 @@ def test_real_apscheduler_posts_on_time_and_follows_chat_changes(
         fake_slack.wait_for("chat.postMessage", count=before + 1, timeout=15)
     finally:
         scheduler.stop()
+
+
+def test_only_admins_or_the_scheduler_may_switch_a_digest_off(tmp_path: Path) -> None:
+    svc = Services.build(digest_settings(f"sqlite:///{tmp_path / 'o.db'}", admin_users=["UADMIN"]))
+    try:
+
+        def say(user: str, line: str, channel: str = "C7") -> str:
+            return dispatch(
+                Ctx(svc, user=user, channel=channel, platform="slack"), parse(line)
+            ).text
+
+        assert "scheduled" in say("UOWNER", "/digest schedule 08:00 UTC")
+        cases = [  # (who, command, what they get) — in order, each on the state before it
+            ("UOTHER", "/digest off", "Only an admin or whoever scheduled"),
+            ("UOTHER", "/digest schedule 09:00 UTC", "Only an admin or whoever scheduled"),
+            ("UOWNER", "/digest off", "switched off"),
+            ("UOTHER", "/digest schedule 10:00 UTC", "Digest scheduled"),  # off: open again
+            ("UOWNER", "/digest off", "Only an admin or whoever scheduled"),  # UOTHER's now
+            ("UADMIN", "/digest off", "switched off"),
+        ]
+        got = [(who, line, say(who, line)) for who, line, _ in cases]
+        for (who, line, expected), (_, _, text) in zip(cases, got, strict=True):
+            assert expected in text, (who, line, text)
+        with svc.db.session() as s:
+            sub = digests.subscription_for(s, "slack", "C7")
+        assert sub is not None and not sub.active and sub.created_by == "UOTHER"
+    finally:
+        svc.close()

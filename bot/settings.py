@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     digest_post_when_quiet: bool = True  # a quiet day still gets "nothing new since …"
     digest_default_timezone: str = "UTC"
     digest_claim_lease_minutes: int = 15  # a claimed run not finished by then may be resumed
+    # a failed digest is retried within the grace: after base seconds, then doubling
+    digest_retry_base_seconds: float = 60.0
+    digest_retry_max_seconds: float = 900.0
 
     # Test-only: the starting "now" (ISO 8601 with offset) of a clock that then keeps ticking,
     # so a whole process can live through a DST morning in a test.

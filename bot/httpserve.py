@@ -43,8 +43,8 @@ class Limits:
 
     threads: int = 8
     max_body_bytes: int = 1_000_000  # an event or interaction is a few KB; a paste 40K chars
-    channel_timeout: float = 30.0
-    connection_limit: int = 200
+    channel_timeout: float = 10.0
+    connection_limit: int = 1000
     cleanup_interval: float = 5.0  # how often idle connections are looked for
 
     @classmethod
@@ -103,6 +103,15 @@ class WSGIEndpoint:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}{self.path}"
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections the server holds now (its map minus listener and trigger)."""
+        return sum(
+            1
+            for d in list(self.server._map.values())
+            if d is not self.server and d is not self.server.trigger
+        )
 
     def start(self) -> Self:
         self._thread = threading.Thread(target=self.serve_forever, name=self._name, daemon=True)

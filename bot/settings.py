@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     # The HTTP endpoints (waitress, bot.httpserve): what one endpoint holds at once
     http_threads: int = 8
     http_max_body_bytes: int = 1_000_000  # larger bodies get 413 from their headers alone
-    http_channel_timeout_seconds: float = 30.0  # idle or half-sent connections are closed
-    http_connection_limit: int = 200
+    http_channel_timeout_seconds: float = 10.0  # idle or half-sent connections are closed
+    http_connection_limit: int = 1000  # idle ones cost a socket, not a thread
 
     # Slow work after the ack (bot.core.workqueue): ingest/fetch apart from queries
     ingest_workers: int = 2

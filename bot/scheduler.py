@@ -13,8 +13,9 @@ and what a crash at each step leaves behind:
   takes it over (compare-and-set) and posts from the first part.
 * between parts: messages_posted = k and thread_ref are committed after each part, so the
   taker-over posts part k+1 onward, in the same thread. The one window left is between
-  Slack accepting a part and the commit of its count (milliseconds): a crash exactly there
-  repeats that one part. Slack's chat.postMessage has no idempotency key to close it.
+  Slack accepting a part and the commit of its count (milliseconds): chat.postMessage has
+  no idempotency key, so the taker-over first looks for that part in the channel by its
+  message metadata (see below) and posts it only if it is not there.
 * after the last part: finishing is one UPDATE; a run found fully posted is just finished.
 * a part whose post timed out or got a 5xx: the poster looks for it in the channel (its
   message metadata names the run and part, bot.core.poster.PartKey) before trying again,

@@ -524,3 +524,34 @@ def test_a_failed_digest_is_not_retried_past_the_grace(
     clock.set(utc(2026, 3, 10, 11, 2))  # 181 minutes after the fire: past the 180 of grace
     assert runner.run_due() == []
     assert fake_slack.posted() == [] and _runs(services)[0].status == "failed"
+
+
+def test_a_part_posted_just_before_its_holder_died_is_not_posted_again(
+    services: Services,
+    fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    from bot.core.poster import PartKey
+    from bot.core.reply import message
+
+    sub = subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
+    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    now = utc(2026, 3, 10, 8, 0, 5)
+    claim = digests.claim_run(
+        services.db,
+        subscription_id=sub.id,
+        period="2026-03-10T08:00Z",
+        worker="elsewhere:1:dead",
+        now=now - dt.timedelta(minutes=30),
+        window_start=utc(2026, 3, 3, 8),
+        window_end=utc(2026, 3, 10, 8),
+        lease=dt.timedelta(minutes=15),
+    )
+    assert claim is not None
+    # the holder's first part reached Slack, then it died before recording it
+    [first] = poster_for(fake_slack).post("C1", message("part one"), key=PartKey(claim.run.id, 0))
+    [outcome] = _runner(services, fake_slack, FixedClock(now)).run_due()
+    assert outcome.status == "posted"
+    keys = _part_keys(fake_slack)
+    assert [k[1] for k in keys] == list(range(len(keys))) and len(keys) >= 3  # part 0 once
+    [run] = _runs(services)
+    assert run.thread_ref == first and run.messages_posted == len(keys)

@@ -10,8 +10,11 @@ the app runs:
   — the body is never read;
 * a connection with no complete request for `channel_timeout` seconds is closed (a client
   that sends half a request and waits holds nothing for long);
-* at most `connection_limit` connections are open; past it, the listener stops accepting
-  until some close (the kernel backlog holds the rest);
+* at most `connection_limit` connections are open. Reaching it, the connections that have
+  been idle longest — no request being served — are closed to make room, so a flood of
+  idle or half-sent connections cannot lock everyone else out until its timeouts run
+  (waitress alone stops accepting at the cap: 2,000 half-open connections made /health
+  wait 19 s);
 * requests run on a fixed pool of `threads`: acknowledgements are quick (the slow work is
   queued after the ack, see bot.core.workqueue), so a handful of threads keeps up.
 
@@ -91,6 +94,7 @@ class WSGIEndpoint:
         self._name = name
         self._thread: threading.Thread | None = None
         self._closed = threading.Event()
+        _evict_idle_at_the_cap(self.server, self.limits.connection_limit)
 
     @property
     def host(self) -> str:
@@ -148,3 +152,26 @@ class WSGIEndpoint:
                 continue
             with contextlib.suppress(OSError):
                 dispatcher.close()
+
+
+def _evict_idle_at_the_cap(server: Any, limit: int) -> None:
+    """Wrap the server's `readable` (asked by its loop, on the loop's thread, every turn)
+    so that at the cap the longest-idle connections are marked to close — waitress's own
+    way of closing one (`will_close`, as its idle-timeout sweep does) — before it decides
+    whether to accept. A connection serving a request is never chosen."""
+    base = server.readable
+    room = max(1, limit // 10)
+
+    def readable() -> bool:
+        if server.accepting and len(server._map) >= limit:
+            idle = sorted(
+                (c for c in server.active_channels.values() if not c.requests and not c.will_close),
+                key=lambda c: c.last_activity,
+            )
+            for channel in idle[:room]:
+                channel.will_close = True
+            if idle:
+                log.info("http: at %d connections; closed %d idle", limit, min(room, len(idle)))
+        return bool(base())
+
+    server.readable = readable

@@ -2,14 +2,17 @@
 
     .venv/bin/python bench/load.py [--requests 500] [--clients 20] [--articles 300]
 
-Everything is real and on loopback: the Bolt app served by `bot.slack.server.HttpServer`
-on 127.0.0.1, its WebClient and response_urls pointed at the recording fake Slack Web API
-from the tests, a seeded SQLite ledger, and — at the same time, on the same file — a bulk
+Everything is real and on loopback: the Bolt app served by waitress
+(`bot.slack.server.build_server`, the HTTP_* limits of the default settings) on 127.0.0.1,
+its WebClient and response_urls pointed at the recording fake Slack Web API from the
+tests, a seeded SQLite ledger, and — at the same time, on the same file — a bulk
 `python -m bot ingest` of invented articles in another process. Clients sign each request
 as Slack does (v0 HMAC-SHA256 of "v0:{ts}:{body}") and time the HTTP answer: Slack gives
 up on an ack after 3 s. Printed: how many were acknowledged within 3 s (target: all),
-p50/p99/max ack time, errors (target: none), how many answers reached their response_url,
-and how far the ingest got while the load ran (it must overlap the whole run).
+p50/p99/max ack time, errors (target: none), how many answers reached their response_url —
+or were a refusal in the ack itself, when a client had more requests in flight than the
+per-user cap (PER_USER_QUERIES) or the query line was full — and how far the ingest got
+while the load ran (it must overlap the whole run).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from bot.indexer.pipeline import Indexer  # noqa: E402
 from bot.indexer.sources import load_seed_dir  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack.app import build_app  # noqa: E402
-from bot.slack.server import HttpServer  # noqa: E402
+from bot.slack.server import build_server  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
@@ -121,7 +124,7 @@ def main() -> None:
 
     services = Services.build(settings, db)
     app = build_app(settings, services, client=WebClient(token=TOKEN, base_url=fake.api_url))
-    server = HttpServer(app, host="127.0.0.1", port=0).start()
+    server = build_server(settings, app, host="127.0.0.1", port=0).start()
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     env["DATABASE_URL"] = url
@@ -142,6 +145,7 @@ def main() -> None:
 
     per_client = -(-args.requests // args.clients)
     acks: list[float] = []
+    refused: list[str] = []  # answered in the ack: over the per-user cap, or busy
     errors: list[str] = []
     lock = threading.Lock()
     go = threading.Barrier(args.clients)
@@ -177,6 +181,8 @@ def main() -> None:
                         acks.append(took)
                         if resp.status_code != 200:
                             errors.append(f"HTTP {resp.status_code}: {resp.text[:80]}")
+                        elif "already have" in resp.text or "busy" in resp.text:
+                            refused.append(resp.text)
                 except httpx.HTTPError as exc:
                     with lock:
                         errors.append(f"{type(exc).__name__}: {exc}")
@@ -196,7 +202,7 @@ def main() -> None:
     answer_deadline = time.monotonic() + 120
     while time.monotonic() < answer_deadline:
         answered = sum(1 for c in fake.calls if c.method.startswith("response_url:"))
-        if answered >= sent:
+        if answered + len(refused) >= sent:
             break
         time.sleep(0.5)
     answers = [c for c in fake.calls if c.method.startswith("response_url:")]
@@ -215,8 +221,9 @@ def main() -> None:
     )
     print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     print(
-        f"answers delivered to response_url: {len(answers)}/{sent}, "
-        f"'failed on my side': {len(failed_answers)}, last one {last_answer:.1f}s after start"
+        f"answers delivered to response_url: {len(answers)}/{sent}, refused in the ack "
+        f"(per-user cap or busy): {len(refused)}, 'failed on my side': {len(failed_answers)}, "
+        f"last one {last_answer:.1f}s after start"
     )
     print(
         f"bulk ingest during the load: {during} articles stored while commands ran; "
@@ -229,9 +236,11 @@ def main() -> None:
     if ingest.returncode:
         print(err[-1000:], file=sys.stderr)
     server.stop()
+    services.work.shutdown(wait=True)
     fake.stop()
     db.dispose()
-    ok = within == sent and not errors and len(answers) == sent and not failed_answers
+    answered = len(answers) + len(refused) == sent
+    ok = within == sent and not errors and answered and not failed_answers
     sys.exit(0 if ok and ingest.returncode == 0 else 1)
 
 

@@ -115,15 +115,26 @@ def digest(
 
 
 def digest_due() -> None:
-    """Post every digest due now, exactly once (for cron: run it every few minutes)."""
-    from bot.scheduler import DigestRunner
+    """Post every digest due now, exactly once (for cron: run it every few minutes).
+
+    Exits 1 when a due digest could not be posted (failed now, or failed earlier and
+    waiting for its retry): the next run retries it within the grace, and cron's mail or
+    the monitoring that watches the exit code hears about it meanwhile."""
+    from bot.scheduler import RETRY_PENDING, DigestRunner
+    from storage.digests import FAILED
 
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runner = DigestRunner(_services(settings), _poster(settings))
-    for outcome in runner.run_due():
-        typer.echo(f"{outcome.subscription_id} {outcome.period}: {outcome.status}")
+    outcomes = runner.run_due()
+    for outcome in outcomes:
+        line = f"{outcome.subscription_id} {outcome.period}: {outcome.status}"
+        typer.echo(line + (f" ({outcome.error})" if outcome.error else ""))
     runner.notify_followers()
+    unposted = [o for o in outcomes if o.status in (FAILED, RETRY_PENDING)]
+    if unposted:
+        typer.echo(f"error: {len(unposted)} due digest(s) could not be posted", err=True)
+        raise typer.Exit(1)
 
 
 def digest_worker(

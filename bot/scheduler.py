@@ -13,9 +13,18 @@ and what a crash at each step leaves behind:
   takes it over (compare-and-set) and posts from the first part.
 * between parts: messages_posted = k and thread_ref are committed after each part, so the
   taker-over posts part k+1 onward, in the same thread. The one window left is between
-  Slack accepting a part and the commit of its count (milliseconds): a crash exactly there
-  repeats that one part. Slack's chat.postMessage has no idempotency key to close it.
+  Slack accepting a part and the commit of its count (milliseconds): chat.postMessage has
+  no idempotency key, so the taker-over first looks for that part in the channel by its
+  message metadata (see below) and posts it only if it is not there.
 * after the last part: finishing is one UPDATE; a run found fully posted is just finished.
+* a part whose post timed out or got a 5xx: the poster looks for it in the channel (its
+  message metadata names the run and part, bot.core.poster.PartKey) before trying again,
+  and so does the first post of a resumed run — the crash window above is closed where
+  the platform can label messages (Slack).
+* posting failed for good (Slack down for a while): the run is recorded 'failed' with the
+  parts it did post, and retried — from the next part, in the same thread — with
+  exponential backoff (digest_retry_base_seconds, doubling, capped) while its fire is
+  within the grace; the digest is not left for the next day.
 
 `DigestScheduler` derives one APScheduler job per active subscription (id "digest:<id>",
 replace_existing, coalesce, misfire grace from settings) from the subscriptions table at
@@ -43,7 +52,7 @@ from apscheduler.triggers.base import BaseTrigger
 from bot.core import schedule
 from bot.core.digest import compose, local_text, split_reply
 from bot.core.format import quote, shorten
-from bot.core.poster import Poster, PostFailed
+from bot.core.poster import PartKey, Poster, PostFailed
 from bot.core.reply import Block, Context, Header, Reply, Section, Span
 from bot.core.schedule import Clock, Spec
 from bot.core.services import Services
@@ -52,6 +61,7 @@ from storage.digests import CLAIMED, EMPTY, FAILED, POSTED
 
 log = logging.getLogger(__name__)
 
+RETRY_PENDING = "retry-pending"  # failed, and to be retried once its backoff has passed
 SWEEP_SECONDS = 15.0
 ALERT_LOOKBACK = dt.timedelta(days=1)
 CHART_WEEKS = 8
@@ -62,7 +72,7 @@ MONDAY = 0
 class RunOutcome:
     subscription_id: int
     period: str
-    status: str  # posted | empty | failed | skipped | lost
+    status: str  # posted | empty | failed | skipped | lost | retry-pending
     messages: int = 0
     error: str | None = None
 
@@ -121,6 +131,8 @@ class DigestRunner:
         self.grace = dt.timedelta(minutes=settings.digest_grace_minutes)
         self.lease = dt.timedelta(minutes=settings.digest_claim_lease_minutes)
         self.post_when_quiet = settings.digest_post_when_quiet
+        self.retry_base = settings.digest_retry_base_seconds
+        self.retry_max = settings.digest_retry_max_seconds
         self._alert_failures: dict[tuple[str, int], int] = {}
 
     def now(self) -> dt.datetime:
@@ -142,7 +154,57 @@ class DigestRunner:
             if due.missed > 1:
                 log.info("digest %s: %d missed runs coalesced", due.subscription_id, due.missed)
             outcomes.append(self.run_digest(due.subscription_id, due.period))
+        tried = {(o.subscription_id, o.period) for o in outcomes}
+        outcomes += self.retry_failed(subscription_id, skip=tried)
         outcomes += self.resume_abandoned(subscription_id)
+        return outcomes
+
+    def retry_delay(self, attempts: int) -> dt.timedelta:
+        """How long after its last failure a run is tried again: base, 2×base, 4×base…"""
+        seconds = self.retry_base * 2 ** max(0, attempts - 1)
+        return dt.timedelta(seconds=min(seconds, self.retry_max))
+
+    def retry_failed(
+        self, subscription_id: int | None = None, *, skip: set[tuple[int, str]] | None = None
+    ) -> list[RunOutcome]:
+        """Try failed scheduled runs again while their fire is within the grace: each
+        from its first unposted part, once its backoff has passed. A run still waiting
+        for its backoff is reported as retry-pending (digest-due exits non-zero on it)."""
+        now = self.now()
+        with self.db.session() as session:
+            subs = {s.id: s for s in digests.active_subscriptions(session, self.platform)}
+            if subscription_id is not None:
+                subs = {k: v for k, v in subs.items() if k == subscription_id}
+            failed = digests.failed_runs(session, list(subs), since=now - self.grace)
+            last = digests.last_periods(session, list(subs))
+        outcomes = []
+        for run in failed:
+            if skip and (run.subscription_id, run.period) in skip:
+                continue  # it just failed in this tick: its outcome is already reported
+            fire = schedule.period_time(run.period)
+            if (
+                fire is None
+                or now - fire > self.grace
+                or last.get(run.subscription_id) != run.period
+            ):
+                continue  # a later digest (or the next one) covers its news
+            failed_at = schedule.aware(run.finished_at or run.claimed_at)
+            if failed_at + self.retry_delay(run.attempts) > now:
+                outcomes.append(
+                    RunOutcome(run.subscription_id, run.period, RETRY_PENDING, error=run.error)
+                )
+                continue
+            claim = digests.retry_run(self.db, run, worker=self.worker, now=now)
+            if claim is None:  # another process retried it first
+                continue
+            log.info(
+                "digest %s %s: retry %d from part %d",
+                run.subscription_id,
+                run.period,
+                claim.run.attempts,
+                claim.run.messages_posted + 1,
+            )
+            outcomes.append(self._execute(subs[run.subscription_id], claim))
         return outcomes
 
     def resume_abandoned(self, subscription_id: int | None = None) -> list[RunOutcome]:
@@ -194,7 +256,11 @@ class DigestRunner:
         )
         if claim is None:
             return RunOutcome(sub.id, period, "skipped")
-        run = claim.run
+        return self._execute(sub, claim)
+
+    def _execute(self, sub: digests.SubscriptionRow, claim: digests.Claim) -> RunOutcome:
+        """Post a claimed run (fresh, resumed or retried) from its first unposted part."""
+        run, period = claim.run, claim.run.period
         if claim.resumed:
             log.info("digest %s %s: resuming at part %d", sub.id, period, run.messages_posted + 1)
         fire = schedule.period_time(period)
@@ -203,7 +269,9 @@ class DigestRunner:
             self._finish(run.id, FAILED, error)
             return RunOutcome(sub.id, period, FAILED, error=error)
         try:
-            return self._post_run(sub, run, with_chart=self._is_chart_day(sub, fire))
+            return self._post_run(
+                sub, run, with_chart=self._is_chart_day(sub, fire), resumed=claim.resumed
+            )
         except PostFailed as exc:
             self._finish(run.id, FAILED, str(exc))
             log.warning("digest %s %s failed: %s", sub.id, period, exc)
@@ -217,7 +285,12 @@ class DigestRunner:
         return fire is not None and schedule.local_weekday(sub, fire) == MONDAY
 
     def _post_run(
-        self, sub: digests.SubscriptionRow, run: digests.RunRow, *, with_chart: bool
+        self,
+        sub: digests.SubscriptionRow,
+        run: digests.RunRow,
+        *,
+        with_chart: bool,
+        resumed: bool = False,
     ) -> RunOutcome:
         spec = schedule.spec_of(sub)
         with self.db.session() as session:
@@ -235,16 +308,21 @@ class DigestRunner:
             self._finish(run.id, EMPTY)
             return RunOutcome(sub.id, run.period, EMPTY)
         parts = split_reply(digest.reply)
+        done, thread = run.messages_posted, run.thread_ref
         steps: list[Callable[[str | None], str | None]] = []
-        for part in parts:
-            steps.append(lambda thread, part=part: self._post_part(sub.channel, part, thread))
+        for index, part in enumerate(parts):
+            # the first part of a resumed run may have been posted just before the previous
+            # holder stopped: the poster looks for it first
+            key = PartKey(run.id, index, verify=resumed and index == done)
+            steps.append(
+                lambda thread, part=part, key=key: self._post_part(sub.channel, part, thread, key)
+            )
         if png is not None:
             steps.append(
                 lambda thread: self.poster.upload_png(
                     sub.channel, png, title="Positions per week", thread=thread
                 )
             )
-        done, thread = run.messages_posted, run.thread_ref
         for index in range(done, len(steps)):
             ref = steps[index](thread)
             if thread is None:
@@ -263,8 +341,8 @@ class DigestRunner:
         self._finish(run.id, status)
         return RunOutcome(sub.id, run.period, status, messages=len(steps) - done)
 
-    def _post_part(self, channel: str, part: Reply, thread: str | None) -> str | None:
-        ids = self.poster.post(channel, part, thread=thread)
+    def _post_part(self, channel: str, part: Reply, thread: str | None, key: PartKey) -> str | None:
+        ids = self.poster.post(channel, part, thread=thread, key=key)
         return ids[0] if ids else None
 
     def _finish(self, run_id: int, status: str, error: str | None = None) -> None:

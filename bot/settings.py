@@ -66,6 +66,19 @@ class Settings(BaseSettings):
     discord_guild_id: str | None = None  # register commands for one guild (instant) if set
     discord_port: int = 3001
 
+    # The HTTP endpoints (waitress, bot.httpserve): what one endpoint holds at once
+    http_threads: int = 8
+    http_max_body_bytes: int = 1_000_000  # larger bodies get 413 from their headers alone
+    http_channel_timeout_seconds: float = 10.0  # idle or half-sent connections are closed
+    http_connection_limit: int = 1000  # idle ones cost a socket, not a thread
+
+    # Slow work after the ack (bot.core.workqueue): ingest/fetch apart from queries
+    ingest_workers: int = 2
+    query_workers: int = 4
+    work_queue_limit: int = 100  # jobs waiting per pool; past it, "busy, try again"
+    per_user_ingests: int = 2  # a user's running + waiting ingests
+    per_user_queries: int = 4  # a user's running + waiting queries
+
     # Who may do what (empty = everyone in the workspace)
     ingest_allowed_users: CsvList = []
     allowed_channels: CsvList = []
@@ -76,6 +89,9 @@ class Settings(BaseSettings):
     digest_post_when_quiet: bool = True  # a quiet day still gets "nothing new since …"
     digest_default_timezone: str = "UTC"
     digest_claim_lease_minutes: int = 15  # a claimed run not finished by then may be resumed
+    # a failed digest is retried within the grace: after base seconds, then doubling
+    digest_retry_base_seconds: float = 60.0
+    digest_retry_max_seconds: float = 900.0
 
     # Test-only: the starting "now" (ISO 8601 with offset) of a clock that then keeps ticking,
     # so a whole process can live through a DST morning in a test.

@@ -19,8 +19,12 @@ from storage.models import Article, CustomTopic, IngestGrant, Position, Story, T
 # ---------------------------------------------------------------------- ingest grants
 
 
-def any_grants(session: Session) -> bool:
-    return session.scalar(select(IngestGrant.id).limit(1)) is not None
+def any_grants(session: Session, platform: str | None = None) -> bool:
+    """Whether any grant exists (on `platform`, or on any when it is None)."""
+    stmt = select(IngestGrant.id)
+    if platform is not None:
+        stmt = stmt.where(IngestGrant.platform == platform)
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def is_granted(session: Session, user_id: str, platform: str | None = None) -> bool:

@@ -325,6 +325,55 @@ def take_over(db: Database, run: RunRow, *, worker: str, now: dt.datetime) -> Cl
         return Claim(_run(row), resumed=True)
 
 
+def failed_runs(
+    session: Session, subscription_ids: Iterable[int], *, since: dt.datetime
+) -> list[RunRow]:
+    """Failed scheduled runs (not on-demand ones) of these subscriptions whose window ends
+    at or after `since` — the candidates for a retry within the grace."""
+    ids = list(subscription_ids)
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(DigestRun)
+        .where(
+            DigestRun.subscription_id.in_(ids),
+            DigestRun.status == FAILED,
+            DigestRun.period.not_like("manual:%"),
+            DigestRun.window_end >= _naive(since),
+        )
+        .order_by(DigestRun.id)
+    )
+    return [_run(r) for r in rows]
+
+
+def retry_run(db: Database, run: RunRow, *, worker: str, now: dt.datetime) -> Claim | None:
+    """Claim a failed run again, keeping what it posted (messages_posted, thread_ref) so
+    the retry continues after it. Compare-and-set on (status, attempts): of several
+    processes retrying the same run, one wins."""
+    with db.session() as session:
+        result = session.execute(
+            update(DigestRun)
+            .where(
+                DigestRun.id == run.id,
+                DigestRun.status == FAILED,
+                DigestRun.attempts == run.attempts,
+            )
+            .values(
+                status=CLAIMED,
+                claimed_by=worker,
+                claimed_at=_naive(now),
+                finished_at=None,
+                attempts=DigestRun.attempts + 1,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        row = session.get(DigestRun, run.id)
+        assert row is not None
+        session.refresh(row)
+        return Claim(_run(row), resumed=True)
+
+
 def record_progress(
     db: Database,
     run_id: int,

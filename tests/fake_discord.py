@@ -287,7 +287,7 @@ class DiscordHarness:
 
     def stop(self) -> None:
         self.server.stop()
-        self.services.db.dispose()
+        self.services.close()
 
     def post(
         self,
@@ -327,9 +327,10 @@ class DiscordHarness:
     # -- payloads shaped like Discord's
 
     def _base(self, kind: int, token: str | None, guild: bool, user: str) -> dict[str, Any]:
-        token = token or f"tok{next(self._tokens)}"
+        n = next(self._tokens)
+        token = token or f"tok{n}"
         base: dict[str, Any] = {
-            "id": "200000000000000001",
+            "id": str(200000000000000000 + n),  # every interaction has its own id
             "application_id": APP_ID,
             "type": kind,
             "token": token,

@@ -139,20 +139,20 @@ class SlackHarness:
 
     def __init__(self, settings: Settings, fake: FakeSlack) -> None:
         from bot.slack.app import build_app
-        from bot.slack.server import HttpServer
+        from bot.slack.server import build_server
 
         self.settings = settings
         self.fake = fake
         self.services = Services.build(settings)
         client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
         self.app = build_app(settings, self.services, client=client)
-        self.server = HttpServer(self.app, host="127.0.0.1", port=0).start()
+        self.server = build_server(settings, self.app, host="127.0.0.1", port=0).start()
         self.verifier = SignatureVerifier(SECRET)
         self._n = 0
 
     def stop(self) -> None:
         self.server.stop()
-        self.services.db.dispose()
+        self.services.close()
 
     def post(
         self,
@@ -194,8 +194,10 @@ class SlackHarness:
         user: str = "U111",
         channel: str = "C100",
         response: str = "r1",
+        trigger: str | None = None,
         **kw: Any,
     ) -> Response:
+        self._n += 1
         form = {
             "token": "legacy",
             "team_id": "T0TEST",
@@ -208,7 +210,8 @@ class SlackHarness:
             "text": text,
             "api_app_id": "A0TEST",
             "response_url": self.fake.response_url(response),
-            "trigger_id": "123.456.abc",
+            # Slack gives every invocation its own trigger_id; a replay repeats it
+            "trigger_id": trigger or f"{time.time_ns()}.{self._n}.cmd",
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
 

@@ -220,7 +220,8 @@ def test_grants_replace_the_allow_list_and_revoking_the_last_restores_it(
     assert not services.may_ingest(OTHER, "slack")
     assert not services.may_ingest(None, "slack")
     assert services.may_ingest(ADMIN, "slack")  # admins always may
-    assert not services.may_ingest(ANALYST, "discord")  # a grant is per platform
+    # grants are per platform: Discord has none, so the setting (empty: everyone) rules
+    assert services.may_ingest(ANALYST, "discord") and services.may_ingest(OTHER, "discord")
     # the refusal is a sentence, and the refused ingest leaves the ledger as it was
     before = db_snapshot(services.db)
     refused = run(services, "/ingest " + ARTICLE, OTHER)
@@ -242,6 +243,25 @@ def test_setting_allow_list_still_applies_without_grants(seeded_copy_url: str) -
         assert sv.may_ingest("U1") and sv.may_ingest(ADMIN) and not sv.may_ingest("U2")
     finally:
         sv.db.dispose()
+
+
+def test_a_grant_on_one_platform_leaves_the_other_on_the_allow_list(seeded_copy_url: str) -> None:
+    settings = build_settings(seeded_copy_url, ingest_allowed_users=["U1"], admin_users=[ADMIN])
+    sv = Services.build(settings)
+    try:
+        granted = run(sv, "/briefing grant <@500000000000000009>", ADMIN, "discord")
+        assert "may now add articles" in granted.text
+        cases = [  # (user, platform, may ingest)
+            ("500000000000000009", "discord", True),  # the grant
+            ("U1", "discord", False),  # Discord has grants now: only they count there
+            ("U1", "slack", True),  # Slack still goes by INGEST_ALLOWED_USERS
+            ("U2", "slack", False),
+            ("500000000000000009", "slack", False),  # a Discord grant means nothing on Slack
+            (ADMIN, "slack", True),
+        ]
+        assert [(u, p, sv.may_ingest(u, p)) for u, p, _ in cases] == cases
+    finally:
+        sv.close()
 
 
 # ---------------------------------------------------------------------- the audit log

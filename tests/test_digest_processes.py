@@ -163,3 +163,30 @@ def test_cli_digest_print(ledger: Path, tmp_path: Path, fake_slack: FakeSlack) -
     assert out.returncode == 0, out.stderr
     assert "New positions" in out.stdout and "Invented statement 3" in out.stdout
     assert fake_slack.calls == []  # printing posts nothing
+
+
+def test_digest_due_exits_non_zero_until_a_failed_digest_is_posted(
+    ledger: Path,
+    tmp_path: Path,
+    fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    def digest_due(clock: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "digest-due"],
+            cwd=tmp_path,
+            env=_env(ledger, fake_slack, clock),
+            capture_output=True,
+            timeout=180,
+        )
+
+    fake_slack.server_error("chat.postMessage", times=10_000, status=503)
+    down = digest_due("2026-03-09T08:00:30-04:00")
+    assert down.returncode == 1, down.stderr[-2000:]
+    assert b"could not be posted" in down.stderr
+    assert _sql(ledger, "SELECT status FROM digest_runs") == [("failed",)]
+    fake_slack.server_error("chat.postMessage", times=0, after=10**9)  # Slack is back
+    back = digest_due("2026-03-09T08:05:00-04:00")  # past the backoff, within the grace
+    assert back.returncode == 0, back.stderr[-2000:]
+    assert _sql(ledger, "SELECT status, attempts FROM digest_runs") == [("posted", 2)]
+    parts = [c.body["metadata"]["event_payload"]["part"] for c in fake_slack.posted("C1")]
+    assert parts == list(range(len(parts))) and parts

@@ -374,3 +374,184 @@ def test_real_apscheduler_posts_on_time_and_follows_chat_changes(
         fake_slack.wait_for("chat.postMessage", count=before + 1, timeout=15)
     finally:
         scheduler.stop()
+
+
+def test_only_admins_or_the_scheduler_may_switch_a_digest_off(tmp_path: Path) -> None:
+    svc = Services.build(digest_settings(f"sqlite:///{tmp_path / 'o.db'}", admin_users=["UADMIN"]))
+    try:
+
+        def say(user: str, line: str, channel: str = "C7") -> str:
+            return dispatch(
+                Ctx(svc, user=user, channel=channel, platform="slack"), parse(line)
+            ).text
+
+        assert "scheduled" in say("UOWNER", "/digest schedule 08:00 UTC")
+        cases = [  # (who, command, what they get) — in order, each on the state before it
+            ("UOTHER", "/digest off", "Only an admin or whoever scheduled"),
+            ("UOTHER", "/digest schedule 09:00 UTC", "Only an admin or whoever scheduled"),
+            ("UOWNER", "/digest off", "switched off"),
+            ("UOTHER", "/digest schedule 10:00 UTC", "Digest scheduled"),  # off: open again
+            ("UOWNER", "/digest off", "Only an admin or whoever scheduled"),  # UOTHER's now
+            ("UADMIN", "/digest off", "switched off"),
+        ]
+        got = [(who, line, say(who, line)) for who, line, _ in cases]
+        for (who, line, expected), (_, _, text) in zip(cases, got, strict=True):
+            assert expected in text, (who, line, text)
+        with svc.db.session() as s:
+            sub = digests.subscription_for(s, "slack", "C7")
+        assert sub is not None and not sub.active and sub.created_by == "UOTHER"
+    finally:
+        svc.close()
+
+
+# ---------------------------------------------------------------------- no blind re-posts
+
+
+def _part_keys(fake: FakeSlack, channel: str = "C1") -> list[tuple[int, int, int]]:
+    """(run, part, page) of every message in the channel, from its message metadata."""
+    keys = []
+    for m in fake.channel_messages(channel):
+        assert m["metadata"]["event_type"] == "briefing_digest_part"
+        payload = m["metadata"]["event_payload"]
+        keys.append((payload["run"], payload["part"], payload["page"]))
+    return keys
+
+
+def test_a_post_that_timed_out_but_was_posted_is_not_posted_again(
+    services: Services,
+    fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    from slack_sdk import WebClient
+
+    from bot.slack.app import retry_handlers
+    from bot.slack.poster import SlackPoster
+
+    subscribe(services.db, "C1", "08:00", "UTC", created=utc(2026, 3, 1))
+    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    client = WebClient(
+        token="xoxb-test-token", base_url=fake_slack.api_url, timeout=1,
+        retry_handlers=retry_handlers(),
+    )  # fmt: skip
+    poster = SlackPoster(client, min_interval=0.0, backoff=0.01, backoff_max=0.05)
+    # Slack posts the first part, but answers after the client has given up
+    fake_slack.slow_once("chat.postMessage", 2.5)
+    runner = DigestRunner(services, poster, FixedClock(utc(2026, 3, 10, 8, 1)))
+    [outcome] = runner.run_due()
+    assert outcome.status == "posted"
+    keys = _part_keys(fake_slack)
+    [run] = _runs(services)
+    assert len(keys) == len(set(keys)) == run.messages_posted >= 3  # each part exactly once
+    assert [k[1] for k in keys] == list(range(len(keys)))
+    assert fake_slack.received("conversations.history")  # it looked before posting again
+    # the thread hangs off the part that timed out: its ts was read from the channel
+    assert run.thread_ref == fake_slack.channel_messages("C1")[0]["ts"]
+    assert {m.get("thread_ts") for m in fake_slack.channel_messages("C1")[1:]} == {run.thread_ref}
+
+
+def test_without_the_look_up_a_timed_out_post_would_have_been_doubled(
+    fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    """The same timeout with no PartKey (a plain post): the retry posts a second copy.
+    This is what every digest part did before, and why parts now carry metadata."""
+    from slack_sdk import WebClient
+
+    from bot.core.reply import message
+    from bot.slack.poster import SlackPoster
+
+    client = WebClient(token="xoxb-test-token", base_url=fake_slack.api_url, timeout=1)
+    poster = SlackPoster(client, min_interval=0.0, backoff=0.01, backoff_max=0.05)
+    fake_slack.slow_once("chat.postMessage", 2.5)
+    poster.post("C2", message("Hello"))
+    assert len(fake_slack.channel_messages("C2")) == 2
+
+
+# ---------------------------------------------------------------------- failed digests retried
+
+
+def test_a_failed_digest_is_retried_with_backoff_within_the_grace_from_where_it_stopped(
+    tmp_path: Path,
+    fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    settings = digest_settings(
+        f"sqlite:///{tmp_path / 'r.db'}", fake_slack.api_url, digest_retry_base_seconds=60
+    )
+    svc = Services.build(settings)
+    try:
+        subscribe(svc.db, "C1", "08:00", "UTC", created=utc(2026, 3, 1))
+        add_article(svc.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+        clock = FixedClock(utc(2026, 3, 10, 8, 0, 5))
+        runner = _runner(svc, fake_slack, clock, attempts=2)
+        # the first part goes out, then Slack answers 503 for a good while
+        fake_slack.server_error("chat.postMessage", times=1000, status=503, after=1)
+        steps = [  # (seconds later, statuses of this tick's outcomes)
+            (0, ["failed"]),
+            (30, ["retry-pending"]),  # 60 s backoff not over
+            (40, ["failed"]),  # retry 1, still down
+            (60, ["retry-pending"]),  # backoff now 120 s
+        ]
+        for seconds, expected in steps:
+            clock.advance(seconds=seconds)
+            assert [o.status for o in runner.run_due()] == expected, seconds
+        [run] = _runs(svc)
+        assert (run.status, run.messages_posted, run.attempts) == ("failed", 1, 2)
+        fake_slack.server_error("chat.postMessage", times=0, after=10_000)  # Slack is back
+        clock.advance(seconds=90)
+        [outcome] = runner.run_due()
+        assert outcome.status == "posted"
+        [run] = _runs(svc)
+        assert (run.status, run.attempts) == ("posted", 3)
+        keys = _part_keys(fake_slack)
+        assert [k[1] for k in keys] == list(range(run.messages_posted))  # none twice
+        assert {m.get("thread_ts") for m in fake_slack.channel_messages("C1")[1:]} == {
+            run.thread_ref
+        }
+        assert runner.run_due() == []  # done: nothing left to retry
+    finally:
+        svc.close()
+
+
+def test_a_failed_digest_is_not_retried_past_the_grace(
+    services: Services,
+    fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    subscribe(services.db, "C1", "08:00", "UTC", created=utc(2026, 3, 1))
+    _news(services, utc(2026, 3, 9, 9))
+    fake_slack.server_error("chat.postMessage", times=1000, status=502)
+    clock = FixedClock(utc(2026, 3, 10, 8, 1))
+    runner = _runner(services, fake_slack, clock, attempts=2)
+    assert [o.status for o in runner.run_due()] == ["failed"]
+    fake_slack.server_error("chat.postMessage", times=0, after=10_000)
+    clock.set(utc(2026, 3, 10, 11, 2))  # 181 minutes after the fire: past the 180 of grace
+    assert runner.run_due() == []
+    assert fake_slack.posted() == [] and _runs(services)[0].status == "failed"
+
+
+def test_a_part_posted_just_before_its_holder_died_is_not_posted_again(
+    services: Services,
+    fake_slack: FakeSlack,  # noqa: F811
+) -> None:
+    from bot.core.poster import PartKey
+    from bot.core.reply import message
+
+    sub = subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
+    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    now = utc(2026, 3, 10, 8, 0, 5)
+    claim = digests.claim_run(
+        services.db,
+        subscription_id=sub.id,
+        period="2026-03-10T08:00Z",
+        worker="elsewhere:1:dead",
+        now=now - dt.timedelta(minutes=30),
+        window_start=utc(2026, 3, 3, 8),
+        window_end=utc(2026, 3, 10, 8),
+        lease=dt.timedelta(minutes=15),
+    )
+    assert claim is not None
+    # the holder's first part reached Slack, then it died before recording it
+    [first] = poster_for(fake_slack).post("C1", message("part one"), key=PartKey(claim.run.id, 0))
+    [outcome] = _runner(services, fake_slack, FixedClock(now)).run_due()
+    assert outcome.status == "posted"
+    keys = _part_keys(fake_slack)
+    assert [k[1] for k in keys] == list(range(len(keys))) and len(keys) >= 3  # part 0 once
+    [run] = _runs(services)
+    assert run.thread_ref == first and run.messages_posted == len(keys)

@@ -122,6 +122,14 @@ def test_serve_answers_slack_and_discord_from_one_process(tmp_path: Path) -> Non
             _wait_healthy(proc, f"http://127.0.0.1:{discord_port}/health")
             _wait_healthy(proc, f"http://127.0.0.1:{slack_port}/health")
             assert _ping(signer, discord_port) == {"type": 1}
+            # both endpoints are waitress: an oversized body is refused from its headers
+            for port, path in ((slack_port, "/slack/events"), (discord_port, "/interactions")):
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                    sock.sendall(
+                        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {50 << 20}\r\n"
+                        "\r\n".encode()
+                    )
+                    assert sock.recv(64).startswith(b"HTTP/1.1 413 "), path
     finally:
         fake_slack.stop()
 

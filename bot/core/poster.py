@@ -8,6 +8,7 @@ only ever sees this protocol. Every method raises `PostFailed` (with a reason fi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.reply import Reply
@@ -17,12 +18,28 @@ class PostFailed(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class PartKey:
+    """Which digest part a post is: its run and its index in the run. A platform that can
+    label messages (Slack's message metadata) stores it, so that after a post whose answer
+    was lost — a timeout, a 5xx — the poster can look in the channel before posting again
+    instead of guessing. `verify` asks it to look before the first try too: the run is
+    being resumed, and this part may have been posted just before the previous try died."""
+
+    run: int
+    part: int
+    verify: bool = False
+
+
 class Poster(Protocol):
     platform: str  # "slack" | "discord": the value stored in subscriptions.platform
 
-    def post(self, channel: str, reply: Reply, *, thread: str | None = None) -> list[str]:
+    def post(
+        self, channel: str, reply: Reply, *, thread: str | None = None, key: PartKey | None = None
+    ) -> list[str]:
         """Post a reply (split into as many messages as the platform's limits need);
-        return the message ids in order. With `thread`, post inside that thread."""
+        return the message ids in order. With `thread`, post inside that thread; with
+        `key`, never post a message of this digest part twice (see PartKey)."""
         ...
 
     def upload_png(self, channel: str, png: bytes, *, title: str, thread: str | None = None) -> str:

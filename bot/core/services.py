@@ -18,6 +18,7 @@ from storage import admin
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.core.workqueue import WorkQueues
     from bot.indexer.pipeline import IngestResult
 
 
@@ -64,6 +65,7 @@ class Services:
         default=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)
     )
     _indexer: IndexerLike | None = field(default=None, init=False, repr=False)
+    _work: WorkQueues | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
@@ -91,6 +93,25 @@ class Services:
                 self._indexer = self.indexer_factory()
             return self._indexer
 
+    @property
+    def work(self) -> WorkQueues:
+        """The pools slow chat work runs on after the ack, shared by every platform this
+        process serves (so the per-user caps hold across Slack and Discord alike)."""
+        from bot.core.workqueue import WorkQueues
+
+        with self._lock:
+            if self._work is None:
+                self._work = WorkQueues.from_settings(self.settings)
+            return self._work
+
+    def close(self) -> None:
+        """Stop the work pools (queued jobs are dropped) and release the database."""
+        with self._lock:
+            work, self._work = self._work, None
+        if work is not None:
+            work.shutdown(wait=False)
+        self.db.dispose()
+
     def actor(self, text: str) -> str | None:
         """The actor a user means by "us", "Pakistan", "pakistani", "China"…"""
         key = " ".join(text.replace("-", " ").split()).casefold()
@@ -108,12 +129,14 @@ class Services:
             return None
 
     def may_ingest(self, user: str | None, platform: str | None = None) -> bool:
-        """Admins always; else, once any grant exists, only granted users (storage.admin);
-        else the INGEST_ALLOWED_USERS setting, or everyone when it is empty."""
+        """Admins always; else, once any grant exists on this platform, only the users
+        granted there (storage.admin); else the INGEST_ALLOWED_USERS setting, or everyone
+        when it is empty. Grants are per platform: a grant on Discord leaves Slack on the
+        setting's list (user ids of one platform mean nothing on the other)."""
         if user is not None and user in self.settings.admin_users:
             return True
         with self.db.session() as session:
-            if admin.any_grants(session):
+            if admin.any_grants(session, platform):
                 return user is not None and admin.is_granted(session, user, platform)
         allowed = self.settings.ingest_allowed_users
         return not allowed or (user is not None and user in allowed)

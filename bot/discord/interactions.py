@@ -9,6 +9,11 @@ Discord before the deferral it edits. The answer goes through the interaction's 
 The rule is "always defer": any command can be slow (spaCy's first load, a slow site), and
 a deferral costs the user nothing. Every failure is logged and reaches the user as one
 plain sentence.
+
+Before any of that, every interaction passes the core's Gate (bot.core.access) — the
+same channel, replay and permission rules Slack's middleware applies — and reserves a
+slot on the core's work queues (ingest apart from queries, a cap per user); a refusal is
+the immediate answer.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.access import BUTTON, COMMAND, SHORTCUT, Gate, Inbound
 from bot.core.commands import Ctx, dispatch
 from bot.core.handlers.ingest import HINT, find_article, run_ingest
 from bot.core.invocation import parse
 from bot.core.reply import Buttons, Context, Reply, message
 from bot.core.services import Services
+from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
 from bot.discord.commands import ADD_TO_BRIEFING, options_text
 from bot.discord.render import EPHEMERAL, decode_custom_id, plain_message, to_messages
 from bot.discord.rest import DiscordError, DiscordRest
@@ -37,7 +44,7 @@ CHAT_INPUT, MESSAGE_COMMAND = 1, 3
 
 TOKEN_LIFETIME = 15 * 60.0
 FAILED = "Sorry — something went wrong on my side. It is logged; please try again shortly."
-NOT_HERE = "I don't answer in this channel. Ask me in a direct message or an allowed channel."
+REPEATED = "That request was already handled."
 EXPIRED = "This button has expired. Run the command again."
 
 Work = Callable[[], None]
@@ -77,9 +84,10 @@ def _immediate(text: str) -> Answer:
     return Answer({"type": CHANNEL_MESSAGE, "data": {**plain_message(text), "flags": EPHEMERAL}})
 
 
-def _deferred(work: Work, *, ephemeral: bool = True) -> Answer:
+def _deferred(ticket: Ticket, work: Work, *, ephemeral: bool = True) -> Answer:
+    """The deferral, and — once it has been sent — the work queued on its reserved slot."""
     data = {"flags": EPHEMERAL} if ephemeral else {}
-    return Answer({"type": DEFERRED_CHANNEL_MESSAGE, "data": data}, work)
+    return Answer({"type": DEFERRED_CHANNEL_MESSAGE, "data": data}, lambda: ticket.start(work))
 
 
 class Followup:
@@ -133,6 +141,7 @@ class Interactions:
         self.services = services
         self.rest = rest
         self.application_id = application_id
+        self.gate = Gate(services)
 
     # ------------------------------------------------------------------ routing
 
@@ -151,22 +160,42 @@ class Interactions:
         if kind == AUTOCOMPLETE:  # none registered; an empty list is the polite answer
             return Answer({"type": AUTOCOMPLETE_RESULT, "data": {"choices": []}})
         who = asker(payload)
-        # A direct message (no guild) is always answered: nobody else sees it.
-        if not self.services.answers_in(who.channel if who.in_guild else None):
-            return _immediate(NOT_HERE)
         data = payload.get("data") or {}
         if kind == APPLICATION_COMMAND and data.get("type", CHAT_INPUT) == CHAT_INPUT:
-            return self._command(payload, data, who)
-        if (
+            route, what, command = self._command, COMMAND, str(data.get("name", ""))
+        elif (
             kind == APPLICATION_COMMAND
             and data.get("type") == MESSAGE_COMMAND
             and data.get("name") == ADD_TO_BRIEFING
         ):
-            return self._add_to_briefing(payload, data, who)
-        if kind == MESSAGE_COMPONENT:
-            return self._button(payload, data, who)
-        log.info("discord: unhandled interaction type %s (%s)", kind, data.get("name"))
-        return _immediate("I can't handle that yet.")
+            route, what, command = self._add_to_briefing, SHORTCUT, "ingest"
+        elif kind == MESSAGE_COMPONENT:
+            decoded = decode_custom_id(str(data.get("custom_id", "")))
+            line = decoded[1] if decoded else None
+            route, what, command = self._button, BUTTON, parse(line or "").command
+        else:
+            log.info("discord: unhandled interaction type %s (%s)", kind, data.get("name"))
+            return _immediate("I can't handle that yet.")
+        verdict = self.gate.check(
+            Inbound(
+                "discord",
+                what,
+                who.user,
+                who.channel,
+                direct=not who.in_guild,  # a DM: always answered, nobody else sees it
+                command=command or None,
+                delivery=str(payload["id"]) if payload.get("id") else None,
+            )
+        )
+        if verdict.repeated:
+            log.info("discord: dropped a replayed interaction %s", payload.get("id"))
+            return _immediate(REPEATED)
+        if not verdict.allowed:
+            return _immediate(verdict.reply or "I can't do that here.")
+        return route(payload, data, who)
+
+    def _reserve(self, lane: str, who: Asker) -> Ticket | Refusal:
+        return self.services.work.reserve(lane, "discord", who.user)
 
     def _followup(self, payload: dict[str, Any], *, ephemeral: bool) -> Followup:
         app_id = str(payload.get("application_id") or self.application_id)
@@ -195,13 +224,16 @@ class Interactions:
     def _command(self, payload: dict[str, Any], data: dict[str, Any], who: Asker) -> Answer:
         name = str(data.get("name", ""))
         text = options_text(name, data.get("options"))
+        ticket = self._reserve(INGEST if name == "ingest" else QUERY, who)
+        if isinstance(ticket, Refusal):
+            return _immediate(ticket.text)
         followup = self._followup(payload, ephemeral=True)
 
         def work() -> Reply:
             inv = parse(text, command=name, user=who.user, channel=who.channel)
             return dispatch(self._ctx(who), inv)
 
-        return _deferred(self._safely(f"/{name}", followup, work))
+        return _deferred(ticket, self._safely(f"/{name}", followup, work))
 
     # ------------------------------------------------------------------ "Add to briefing"
 
@@ -213,14 +245,15 @@ class Interactions:
         )
         if article is None:
             return _immediate(HINT)
-        if not self.services.may_ingest(who.user, "discord"):
-            return _immediate("Sorry — you are not on the list of people who may add articles.")
+        ticket = self._reserve(INGEST, who)
+        if isinstance(ticket, Refusal):
+            return _immediate(ticket.text)
         # Public, like Slack's confirmation in the message's thread: the channel sees
         # what was added to the briefing and by whom.
         followup = self._followup(payload, ephemeral=False)
         ctx = self._ctx(who)
         work = self._safely("Add to briefing", followup, lambda: run_ingest(ctx, article))
-        return _deferred(work, ephemeral=False)
+        return _deferred(ticket, work, ephemeral=False)
 
     # ------------------------------------------------------------------ buttons
 
@@ -232,13 +265,18 @@ class Interactions:
         if line is None:
             return _immediate(EXPIRED)
         share = kind == "share"
+        ticket = self._reserve(INGEST if parse(line).command == "ingest" else QUERY, who)
+        if isinstance(ticket, Refusal):
+            return _immediate(ticket.text)
         followup = self._followup(payload, ephemeral=not share)
 
         def work() -> Reply:
             reply = dispatch(self._ctx(who), parse(line, user=who.user, channel=who.channel))
             return shared(reply, who.name or who.user) if share else reply
 
-        return _deferred(self._safely(f"button {kind}", followup, work), ephemeral=not share)
+        return _deferred(
+            ticket, self._safely(f"button {kind}", followup, work), ephemeral=not share
+        )
 
 
 def shared(reply: Reply, by: str | None) -> Reply:

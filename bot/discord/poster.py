@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from bot.core.poster import PostFailed
+from bot.core.poster import PartKey, PostFailed
 from bot.core.reply import Reply
 from bot.discord.render import NO_MENTIONS, cut, escape, to_messages
 from bot.discord.rest import DiscordError, DiscordRest
@@ -38,9 +38,15 @@ class DiscordPoster:
         token = settings.discord_bot_token.get_secret_value()
         return cls(DiscordRest(settings.discord_api_url, token))
 
-    def post(self, channel: str, reply: Reply, *, thread: str | None = None) -> list[str]:
+    def post(
+        self, channel: str, reply: Reply, *, thread: str | None = None, key: PartKey | None = None
+    ) -> list[str]:
+        """With `key`, each message carries a nonce Discord enforces (enforce_nonce): a
+        repeat of the same message within minutes returns the first instead of posting."""
         ids: list[str] = []
-        for msg in to_messages(reply):
+        for page, msg in enumerate(to_messages(reply)):
+            if key is not None:
+                msg = {**msg, "nonce": f"d{key.run}.{key.part}.{page}"[:25], "enforce_nonce": True}
             ids.append(self._send(channel, msg, thread))
         return ids
 

@@ -1,10 +1,11 @@
-"""The interactions endpoint: a threaded WSGI server (standard library) at /interactions,
-with /health for load balancers.
+"""The interactions endpoint: waitress (bot.httpserve) at /interactions, with /health for
+load balancers.
 
-Each request gets its own thread and is verified before anything is parsed. The answer is
-written first and the deferred work is handed to a small pool only when the server closes
-the response (WSGI's `close()` comes after the last byte is sent), so Discord always has
-the deferral before the follow-up that edits it.
+Each request is verified before anything is parsed (and a body over the limit is refused
+by waitress from its headers). The answer is written first and the deferred work is handed
+to the work queues (bot.core.workqueue) only when the server closes the response
+(waitress calls `close()` after the last byte is flushed), so Discord always has the
+deferral before the follow-up that edits it.
 """
 
 from __future__ import annotations
@@ -12,19 +13,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.core.services import Services
 from bot.discord.interactions import Interactions, Work
 from bot.discord.rest import DiscordRest
 from bot.discord.verify import Verifier
-from bot.httpserve import WSGIEndpoint
+from bot.httpserve import Limits, WSGIEndpoint
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 INTERACTIONS_PATH = "/interactions"
-MAX_BODY_BYTES = 1_000_000  # an interaction is a few KB; a resolved message a little more
+MAX_BODY_BYTES = 1_000_000  # a second line behind waitress's own limit (bot.httpserve)
 
 StartResponse = Callable[..., Any]
 
@@ -106,22 +106,21 @@ class DiscordServer(WSGIEndpoint):
         *,
         host: str = "0.0.0.0",
         port: int = 3001,
-        workers: int = 8,
+        limits: Limits | None = None,
     ) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="discord-work")
         super().__init__(
-            wsgi_app(interactions, verifier, self._submit),
+            wsgi_app(interactions, verifier, _queue),
             host=host,
             port=port,
             name="discord-http",
+            limits=limits,
         )
 
-    def _submit(self, work: Work) -> None:
-        self.pool.submit(work)
 
-    def stop(self) -> None:
-        super().stop()
-        self.pool.shutdown(wait=True, cancel_futures=False)
+def _queue(work: Work) -> None:
+    """An answer's `after` only queues its job on the work queues: quick, so it can run
+    on the request thread as the response closes."""
+    work()
 
 
 def build_rest(settings: Settings) -> DiscordRest:
@@ -148,17 +147,19 @@ def build_server(
         Verifier(settings.discord_public_key),
         host=host,
         port=settings.discord_port if port is None else port,
+        limits=Limits.from_settings(settings),
     )
 
 
 def serve(settings: Settings, services: Services) -> None:
     """Block serving Discord until interrupted."""
     server = build_server(settings, services)
-    log.info("Discord: HTTP interactions on port %s, path %s", server.port, INTERACTIONS_PATH)
+    log.info(
+        "Discord: HTTP interactions (waitress) on port %s, path %s", server.port, INTERACTIONS_PATH
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server.server_close()
-        server.pool.shutdown(wait=False)
+        server.stop()

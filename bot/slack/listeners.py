@@ -1,15 +1,19 @@
 """Slack requests in, core replies out: slash commands, buttons, the message shortcut,
 direct messages and mentions.
 
-Every listener acks first and works after (Bolt runs it on a thread once ack() has
-answered Slack), so fetching an article or loading spaCy never breaks the 3-second rule.
-Event deliveries are deduplicated by event id and by message, so a retried delivery
-(X-Slack-Retry-Num) never ingests or posts twice. Every failure is logged and reaches the
-user as one plain sentence.
+Every payload first passes the core's Gate (bot.core.access) in one middleware: channel
+allow-list, replayed trigger_ids, ingest permission — for commands, shortcuts, buttons,
+DMs and mentions alike. Every listener then reserves a slot on the core's work queues
+(bot.core.workqueue: ingest apart from queries, a cap per user), acks, and hands the work
+to that queue — so Bolt's own five threads only ever ack, and five links that never answer
+cannot delay anybody else's command. Event deliveries are deduplicated by event id and by
+message, so a retried delivery (X-Slack-Retry-Num) never ingests or posts twice. Every
+failure is logged and reaches the user as one plain sentence.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -23,11 +27,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.core.access import BUTTON, COMMAND, DIRECT, MENTION, SHORTCUT, Gate, Inbound
 from bot.core.commands import REGISTRY, Ctx, dispatch
 from bot.core.handlers.ingest import HINT, ArticleInput, find_article, run_ingest
 from bot.core.invocation import parse
 from bot.core.reply import Buttons, Context, Reply, message
 from bot.core.services import Services
+from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
 from bot.slack.render import ACTION_PREFIX, to_messages
 from storage.events import ProcessedEvents
 
@@ -35,7 +41,6 @@ log = logging.getLogger(__name__)
 
 SHORTCUT_ID = "add_to_briefing"
 FAILED = "Sorry — something went wrong on my side. It is logged; please try again shortly."
-NOT_HERE = "I don't answer in this channel. Ask me in a direct message or an allowed channel."
 NO_RESPONSE_URL = "I can't answer this request: it came without a response_url."
 # Message subtypes that are edits, joins, bots and the like: never articles, never answered.
 _IGNORED_SUBTYPES = frozenset(
@@ -161,10 +166,69 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def inbound(body: dict[str, Any]) -> Inbound | None:
+    """What the gate needs from any Slack payload; None for payloads we do not handle."""
+    kind = _get(body, "type")
+    if body.get("command"):  # slash commands carry no "type"
+        return Inbound(
+            "slack",
+            COMMAND,
+            _str(body.get("user_id")),
+            _str(body.get("channel_id")),
+            command=str(body["command"]).lstrip("/").lower(),
+            delivery=_str(body.get("trigger_id")),
+        )
+    user, channel = _str(_get(body.get("user"), "id")), _str(_get(body.get("channel"), "id"))
+    if kind == "block_actions":
+        actions = _dicts(body.get("actions"))
+        value = actions[0].get("value") if actions else None
+        command = parse(value).command if isinstance(value, str) else None
+        return Inbound(
+            "slack",
+            BUTTON,
+            user,
+            channel,
+            command=command or None,
+            delivery=_str(body.get("trigger_id")),
+        )
+    if kind in ("message_action", "shortcut"):
+        return Inbound(
+            "slack",
+            SHORTCUT,
+            user,
+            channel,
+            command="ingest",
+            delivery=_str(body.get("trigger_id")),
+        )
+    if kind == "event_callback":
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        assert isinstance(event, dict)
+        etype, chan = event.get("type"), _str(event.get("channel"))
+        if etype == "app_mention":
+            return Inbound("slack", MENTION, _str(event.get("user")), chan)
+        if etype == "message" and event.get("channel_type") == "im":
+            return Inbound("slack", DIRECT, _str(event.get("user")), chan, direct=True)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and str(value) else None
+
+
 def register(app: App, services: Services) -> None:
     seen = SeenKeys()  # this process's memory: answers a quick retry without a query
     processed = ProcessedEvents(services.db)  # every process's memory, across restarts
+    gate = Gate(services, processed)
     retry = app.client.retry_handlers
+    work = services.work
+
+    def reserve(lane: str, user: str | None) -> Ticket | Refusal:
+        return work.reserve(lane, "slack", user)
+
+    def tell(url: Any, text: str) -> None:
+        """A one-line answer through a response_url, off the request thread."""
+        if isinstance(url, str) and url:
+            work.notify(lambda: respond_reply(url, message(text), retry_handlers=retry))
 
     def ctx_for(user: str | None, channel: str | None) -> Ctx:
         return Ctx(services, user=user, channel=channel, platform="slack")
@@ -199,31 +263,57 @@ def register(app: App, services: Services) -> None:
         next()
         return None
 
+    @app.middleware
+    def gate_every_payload(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        what = inbound(body) if isinstance(body, dict) else None
+        if what is None:
+            next()
+            return None
+        verdict = gate.check(what)
+        if verdict.allowed:
+            next()
+            return None
+        if verdict.repeated:
+            log.info("slack: dropped a replayed %s (trigger %s)", what.kind, what.delivery)
+        elif verdict.reply and what.kind == COMMAND:
+            # the ack of a slash command is shown to its sender alone
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"text": verdict.reply}),
+                headers={"content-type": "application/json"},
+            )
+        elif verdict.reply:
+            tell(body.get("response_url"), verdict.reply)
+        return BoltResponse(status=200, body="")
+
     # ------------------------------------------------------------------ slash commands
 
     def slash(ack: Ack, command: dict[str, Any]) -> None:
         name = str(command.get("command", "")).lstrip("/")
         user, channel = command.get("user_id"), command.get("channel_id")
         url = command.get("response_url")
-        if not services.answers_in(channel):
-            ack(text=NOT_HERE)
-            return
         if not url:
             ack(text=NO_RESPONSE_URL)
+            return
+        ticket = reserve(INGEST if name == "ingest" else QUERY, user)
+        if isinstance(ticket, Refusal):
+            ack(text=ticket.text)
             return
         if name == "ingest":
             ack(text="Adding it to the briefing… I'll reply here when done.")
         else:
             ack()
 
-        def work() -> None:
+        def job() -> None:
             inv = parse(command.get("text", ""), command=name, user=user, channel=channel)
             respond_reply(url, dispatch(ctx_for(user, channel), inv), retry_handlers=retry)
 
-        safely(
-            f"/{name}",
-            lambda text: respond_reply(url, message(text), retry_handlers=retry),
-            work,
+        ticket.start(
+            lambda: safely(
+                f"/{name}",
+                lambda text: respond_reply(url, message(text), retry_handlers=retry),
+                job,
+            )
         )
 
     for cmd in REGISTRY:
@@ -238,9 +328,14 @@ def register(app: App, services: Services) -> None:
         user = _get(body.get("user"), "id")
         channel = _get(body.get("channel"), "id")
         url = body.get("response_url")
+        line = action.get("value", "")
+        ticket = reserve(INGEST if parse(line).command == "ingest" else QUERY, user)
+        if isinstance(ticket, Refusal):
+            tell(url, ticket.text)
+            return
 
-        def work() -> None:
-            inv = parse(action.get("value", ""), user=user, channel=channel)
+        def job() -> None:
+            inv = parse(line, user=user, channel=channel)
             reply = dispatch(ctx_for(user, channel), inv)
             if kind == "share":
                 blocks = tuple(
@@ -254,10 +349,12 @@ def register(app: App, services: Services) -> None:
             else:
                 respond_reply(url, reply, retry_handlers=retry)
 
-        safely(
-            f"button {kind}",
-            lambda text: respond_reply(url, message(text), retry_handlers=retry),
-            work,
+        ticket.start(
+            lambda: safely(
+                f"button {kind}",
+                lambda text: respond_reply(url, message(text), retry_handlers=retry),
+                job,
+            )
         )
 
     # ------------------------------------------------------------------ forwarding articles
@@ -289,8 +386,12 @@ def register(app: App, services: Services) -> None:
         user = _get(body.get("user"), "id")
         channel = _get(body.get("channel"), "id")
         url = body.get("response_url")
+        ticket = reserve(INGEST, user)
+        if isinstance(ticket, Refusal):
+            tell(url, ticket.text)
+            return
 
-        def work() -> None:
+        def job() -> None:
             article = find_article(
                 message_texts(msg), min_words=services.settings.min_article_words
             )
@@ -306,10 +407,12 @@ def register(app: App, services: Services) -> None:
                 fallback_url=url,
             )
 
-        safely(
-            "shortcut",
-            lambda text: respond_reply(url, message(text), retry_handlers=retry),
-            work,
+        ticket.start(
+            lambda: safely(
+                "shortcut",
+                lambda text: respond_reply(url, message(text), retry_handlers=retry),
+                job,
+            )
         )
 
     def answer_message(event: dict[str, Any], client: WebClient, *, mention: bool) -> None:
@@ -323,11 +426,17 @@ def register(app: App, services: Services) -> None:
         def say(text: str) -> None:
             post_reply(client, channel, message(text, ephemeral=False), thread_ts=thread_ts)
 
-        def work() -> None:
-            texts = message_texts(event)
-            if mention:
-                texts[0] = re.sub(r"<@[UW][A-Z0-9]+(\|[^>]*)?>", " ", texts[0])
-            article = find_article(texts, min_words=services.settings.min_article_words)
+        texts = message_texts(event)
+        if mention:
+            texts[0] = re.sub(r"<@[UW][A-Z0-9]+(\|[^>]*)?>", " ", texts[0])
+        article = find_article(texts, min_words=services.settings.min_article_words)
+        ticket = reserve(QUERY if article is None else INGEST, user)
+        if isinstance(ticket, Refusal):
+            refusal = ticket.text
+            work.notify(lambda: safely("refusal", lambda _: None, lambda: say(refusal)))
+            return
+
+        def job() -> None:
             if article is not None:
                 ingest_and_confirm(
                     client, user=user, channel=channel, thread_ts=thread_ts, article=article
@@ -340,7 +449,7 @@ def register(app: App, services: Services) -> None:
             elif mention or event.get("thread_ts") in (None, ts):
                 say(HINT)  # a reply deep in a thread ("thanks!") needs no hint
 
-        safely("message", say, work)
+        ticket.start(lambda: safely("message", say, job))
 
     @app.event("message")
     def direct_message(event: dict[str, Any], client: WebClient) -> None:
@@ -352,7 +461,7 @@ def register(app: App, services: Services) -> None:
 
     @app.event("app_mention")
     def mentioned(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("bot_id") or not services.answers_in(event.get("channel")):
+        if event.get("bot_id"):  # the gate has already refused disallowed channels
             return
         answer_message(event, client, mention=True)
 

@@ -6,6 +6,14 @@ Slack asks for (one message per second per channel), and retries. 429s are waite
 the client's RateLimitErrorRetryHandler (Retry-After); 5xx answers, timeouts and dropped
 connections are retried here with exponential backoff (tenacity). When Slack keeps failing
 the call raises PostFailed with a reason short enough for `/digest status`.
+
+A timeout or a 5xx does not say whether Slack posted the message, and chat.postMessage has
+no idempotency key, so a digest part is never re-posted blindly: each of its messages
+carries message metadata (event type `briefing_digest_part`, payload run, part, page), and
+before another try the poster reads the channel (conversations.history, or the thread's
+conversations.replies, with include_all_metadata) and takes the message it finds there
+instead of posting it again. For the same reason the posting client drops slack_sdk's
+ConnectionErrorRetryHandler, which would repeat a post behind our back.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from tenacity import (
     RetryCallState,
     RetryError,
@@ -30,13 +39,16 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot.core.poster import PostFailed
+from bot.core.poster import PartKey, PostFailed
 from bot.core.reply import Reply
 from bot.settings import Settings
 from bot.slack.render import Message, to_messages
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+PART_EVENT = "briefing_digest_part"
+HISTORY_LIMIT = 50  # the parts of one digest are among the channel's latest messages
 
 _TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
@@ -93,6 +105,7 @@ class SlackPoster:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
+        self.post_client = _without_blind_retries(client)
         self.min_interval = min_interval
         self.attempts = attempts
         self.backoff = backoff
@@ -110,12 +123,20 @@ class SlackPoster:
 
     # ------------------------------------------------------------------ Poster
 
-    def post(self, channel: str, reply: Reply, *, thread: str | None = None) -> list[str]:
+    def post(
+        self, channel: str, reply: Reply, *, thread: str | None = None, key: PartKey | None = None
+    ) -> list[str]:
         """Every message of the reply in order; without `thread`, messages after the first
-        continue in the first one's thread."""
+        continue in the first one's thread. With `key`, each message is labelled and
+        looked for before any repeated try (see the module docstring)."""
         ids: list[str] = []
-        for msg in to_messages(reply):
-            ts = self._post_message(channel, msg, thread=thread)
+        for page, msg in enumerate(to_messages(reply)):
+            metadata = None
+            if key is not None:
+                payload = {"run": key.run, "part": key.part, "page": page}
+                metadata = {"event_type": PART_EVENT, "event_payload": payload}
+            verify = key is not None and key.verify
+            ts = self._post_message(channel, msg, thread=thread, metadata=metadata, verify=verify)
             ids.append(ts)
             thread = thread or ts
         return ids
@@ -144,19 +165,73 @@ class SlackPoster:
 
     # ------------------------------------------------------------------ internals
 
-    def _post_message(self, channel: str, msg: Message, *, thread: str | None) -> str:
+    def _post_message(
+        self,
+        channel: str,
+        msg: Message,
+        *,
+        thread: str | None,
+        metadata: dict[str, Any] | None = None,
+        verify: bool = False,
+    ) -> str:
+        tries = 0
+
         def call() -> str:
-            resp = self.client.chat_postMessage(
+            nonlocal tries
+            tries += 1
+            if metadata is not None and (verify or tries > 1):
+                found = self._find_posted(channel, thread, metadata)
+                if found is not None:
+                    log.info(
+                        "slack: %s was already posted (%s); not posting it again",
+                        metadata["event_payload"],
+                        found,
+                    )
+                    return found
+            extra = {"metadata": metadata} if metadata is not None else {}
+            resp = self.post_client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread,
                 text=msg["text"],
                 blocks=msg["blocks"],
                 unfurl_links=False,
                 unfurl_media=False,
+                **extra,
             )
             return str(resp.get("ts"))
 
         return self._paced(channel, "chat.postMessage", call)
+
+    def _find_posted(
+        self, channel: str, thread: str | None, metadata: dict[str, Any]
+    ) -> str | None:
+        """The ts of a message in the channel (or thread) carrying this metadata, if any.
+        Errors that are worth a retry propagate (the caller's retry covers the look-up
+        too); a refusal (missing_scope, say) is logged and counts as "not found", since
+        a digest posted twice is better than a digest lost."""
+        try:
+            if thread is not None:
+                resp = self.post_client.conversations_replies(
+                    channel=channel, ts=thread, limit=200, include_all_metadata=True
+                )
+            else:
+                resp = self.post_client.conversations_history(
+                    channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+                )
+        except SlackApiError as exc:
+            if transient(exc):
+                raise
+            log.warning("slack: could not read %s to check for a post (%s)", channel, reason(exc))
+            return None
+        wanted = {k: str(v) for k, v in metadata["event_payload"].items()}
+        for message in resp.get("messages") or []:
+            meta = message.get("metadata") if isinstance(message, dict) else None
+            if not isinstance(meta, dict) or meta.get("event_type") != metadata["event_type"]:
+                continue
+            payload = meta.get("event_payload")
+            if isinstance(payload, dict) and {k: str(payload.get(k)) for k in wanted} == wanted:
+                return str(message.get("ts"))
+        return None
 
     def _paced(self, channel: str, what: str, call: Callable[[], T]) -> T:
         """One call per channel per `min_interval`, counted from the previous call's end."""
@@ -200,3 +275,21 @@ class SlackPoster:
             ) from last
         except (SlackApiError, SlackClientError, OSError, http.client.HTTPException) as exc:
             raise PostFailed(f"{what}: {reason(exc)}") from exc
+
+
+def _without_blind_retries(client: WebClient) -> WebClient:
+    """The same client minus ConnectionErrorRetryHandler: a dropped connection after a
+    post was sent is exactly the case where repeating it would post twice."""
+    handlers = [h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)]
+    if len(handlers) == len(client.retry_handlers):
+        return client
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        retry_handlers=handlers,
+        logger=client.logger,
+    )

@@ -1,8 +1,9 @@
 """Running the Slack app: Socket Mode when an app-level token is set, else HTTP.
 
-HTTP mode is a threading WSGI server (standard library) in front of Bolt's WSGI adapter:
-each request gets its own thread, so one slow client cannot hold up Slack's 3-second ack
-for everybody else. `/health` answers 200 for load balancers.
+HTTP mode is waitress (bot.httpserve) in front of Bolt's WSGI adapter: oversized bodies
+are refused from their headers, idle connections closed, connections capped, and the
+listeners only ack and queue (bot.core.workqueue), so a few request threads keep every
+acknowledgement inside Slack's 3 seconds. `/health` answers 200 for load balancers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.httpserve import WSGIEndpoint
+from bot.httpserve import Limits, WSGIEndpoint
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,27 @@ class HttpServer(WSGIEndpoint):
 
     path = EVENTS_PATH
 
-    def __init__(self, app: App, *, host: str = "0.0.0.0", port: int = 3000) -> None:
-        super().__init__(wsgi_app(app), host=host, port=port, name="slack-http")
+    def __init__(
+        self,
+        app: App,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        limits: Limits | None = None,
+    ) -> None:
+        super().__init__(wsgi_app(app), host=host, port=port, name="slack-http", limits=limits)
+
+
+def build_server(
+    settings: Settings, app: App, *, host: str = "0.0.0.0", port: int | None = None
+) -> HttpServer:
+    """The endpoint for these settings (port, and the HTTP_* limits)."""
+    return HttpServer(
+        app,
+        host=host,
+        port=settings.port if port is None else port,
+        limits=Limits.from_settings(settings),
+    )
 
 
 def serve(settings: Settings, app: App) -> None:
@@ -57,11 +77,11 @@ def serve(settings: Settings, app: App) -> None:
         log.info("Slack: Socket Mode")
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return
-    server = HttpServer(app, port=settings.port)
-    log.info("Slack: HTTP mode on port %s, path %s", server.port, EVENTS_PATH)
+    server = build_server(settings, app)
+    log.info("Slack: HTTP mode (waitress) on port %s, path %s", server.port, EVENTS_PATH)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server.server_close()
+        server.stop()

@@ -16,6 +16,7 @@ from bot.core import schedule
 from bot.core.commands import REGISTRY, Command, Ctx, usage_reply
 from bot.core.digest import compose, local_text
 from bot.core.format import plural
+from bot.core.handlers.admin import is_admin
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Header, Reply, Section, Span, message
 from storage import audit, digests
@@ -83,6 +84,26 @@ def parse_schedule(
     return time_text, zone, days, topics, problems
 
 
+def may_change(ctx: Ctx, sub: digests.SubscriptionRow | None) -> bool:
+    """Whether this asker may switch off or replace a channel's digest: admins, whoever
+    scheduled it, and the local operator (cli, console). A digest nobody owns (scheduled
+    from the console, or before owners were recorded) is the admins' alone. Scheduling a
+    channel that has no active digest is open to anyone."""
+    if sub is None or not sub.active:
+        return True
+    if is_admin(ctx) or ctx.platform in ("cli", "console"):
+        return True
+    return sub.created_by is not None and sub.created_by == ctx.user
+
+
+def _owner_only(sub: digests.SubscriptionRow) -> Reply:
+    by = f" (scheduled by {sub.created_by})" if sub.created_by else ""
+    return message(
+        f"Only an admin or whoever scheduled this channel's digest{by} can change it or "
+        "switch it off."
+    )
+
+
 def _schedule(ctx: Ctx, inv: Invocation) -> Reply:
     services = ctx.services
     default_zone = services.settings.digest_default_timezone
@@ -100,6 +121,10 @@ def _schedule(ctx: Ctx, inv: Invocation) -> Reply:
     if problems:
         return usage_reply(_command(), *problems)
     with services.db.session() as session:
+        current = digests.subscription_for(session, ctx.platform, ctx.channel or "")
+        if not may_change(ctx, current):
+            assert current is not None
+            return _owner_only(current)
         saved = digests.save_subscription(
             session,
             platform=ctx.platform,
@@ -132,6 +157,10 @@ def _schedule(ctx: Ctx, inv: Invocation) -> Reply:
 def _off(ctx: Ctx, inv: Invocation) -> Reply:
     services = ctx.services
     with services.db.session() as session:
+        current = digests.subscription_for(session, ctx.platform, ctx.channel or "")
+        if not may_change(ctx, current):
+            assert current is not None
+            return _owner_only(current)
         changed = digests.deactivate(session, ctx.platform, ctx.channel or "")
     if not changed:
         return message("This channel has no digest scheduled.")

@@ -1,0 +1,153 @@
+"""Where slow work runs after the acknowledgement: two bounded pools, and a per-user cap.
+
+Bolt ran every listener on its own five threads, so five links to servers that never
+answer held all five and no other command got an answer. Here ingest (which fetches
+links) and queries (which only read the ledger) have pools of their own, so a slow link
+can only ever delay other ingests; each pool's waiting line is bounded; and one user may
+hold at most a few jobs per pool, so one person cannot fill a pool for everybody.
+
+Admission is decided before the platform is answered (`reserve`), so a refusal can be the
+acknowledgement itself; the reserved slot is then started (`Ticket.start`) or released.
+Transport-neutral: Slack and Discord both use it through `Services.work`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from bot.core.format import plural
+
+log = logging.getLogger(__name__)
+
+INGEST, QUERY = "ingest", "query"
+_NOUN = {INGEST: "ingest", QUERY: "request"}
+BUSY = "I'm busy with other requests right now; please try again in a minute."
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A job that was not admitted, and the one sentence that tells the user why."""
+
+    text: str
+
+
+class Ticket:
+    """A reserved slot: `start` runs the job on its pool, `release` gives the slot back."""
+
+    def __init__(self, queues: WorkQueues, lane: str, key: str) -> None:
+        self._queues, self.lane, self._key = queues, lane, key
+        self._used = False
+        self._lock = threading.Lock()
+
+    def _take(self) -> bool:
+        with self._lock:
+            if self._used:
+                return False
+            self._used = True
+            return True
+
+    def start(self, job: Callable[[], None]) -> None:
+        if not self._take():
+            return
+
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("work: %s job failed", self.lane)
+            finally:
+                self._queues._done(self.lane, self._key)
+
+        try:
+            self._queues._pools[self.lane].submit(run)
+        except RuntimeError:  # shut down: the process is stopping
+            self._queues._done(self.lane, self._key)
+
+    def release(self) -> None:
+        if self._take():
+            self._queues._done(self.lane, self._key)
+
+
+class WorkQueues:
+    """An ingest pool and a query pool, each with a bounded line and a per-user cap."""
+
+    def __init__(
+        self,
+        *,
+        ingest_workers: int = 2,
+        query_workers: int = 4,
+        queue_limit: int = 100,
+        per_user: dict[str, int] | None = None,
+    ) -> None:
+        self._pools = {
+            INGEST: ThreadPoolExecutor(ingest_workers, thread_name_prefix="work-ingest"),
+            QUERY: ThreadPoolExecutor(query_workers, thread_name_prefix="work-query"),
+        }
+        self._limit = {INGEST: ingest_workers + queue_limit, QUERY: query_workers + queue_limit}
+        self._per_user = {INGEST: 2, QUERY: 4, **(per_user or {})}
+        self._held: dict[str, dict[str, int]] = {INGEST: {}, QUERY: {}}
+        self._total = {INGEST: 0, QUERY: 0}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: object) -> WorkQueues:
+        return cls(
+            ingest_workers=settings.ingest_workers,  # type: ignore[attr-defined]
+            query_workers=settings.query_workers,  # type: ignore[attr-defined]
+            queue_limit=settings.work_queue_limit,  # type: ignore[attr-defined]
+            per_user={
+                INGEST: settings.per_user_ingests,  # type: ignore[attr-defined]
+                QUERY: settings.per_user_queries,  # type: ignore[attr-defined]
+            },
+        )
+
+    def reserve(self, lane: str, platform: str, user: str | None) -> Ticket | Refusal:
+        """A slot on `lane` for this user, or the reason there is none."""
+        key = f"{platform}:{user or '-'}"
+        with self._lock:
+            held = self._held[lane].get(key, 0)
+            cap = self._per_user[lane]
+            if held >= cap:
+                noun = plural(held, _NOUN[lane])
+                return Refusal(
+                    f"You already have {noun} running; I'll take another when one finishes."
+                )
+            if self._total[lane] >= self._limit[lane]:
+                return Refusal(BUSY)
+            self._held[lane][key] = held + 1
+            self._total[lane] += 1
+        return Ticket(self, lane, key)
+
+    def notify(self, job: Callable[[], None]) -> bool:
+        """Send a short answer (a refusal) off the request thread: on the query pool,
+        outside the per-user caps (refusing to say "no" helps nobody), but never past
+        the pool's line — False when it was dropped."""
+        key = "notice"
+        with self._lock:
+            if self._total[QUERY] >= self._limit[QUERY]:
+                return False
+            self._total[QUERY] += 1
+            self._held[QUERY][key] = self._held[QUERY].get(key, 0) + 1
+        Ticket(self, QUERY, key).start(job)
+        return True
+
+    def held(self, lane: str) -> int:
+        with self._lock:
+            return self._total[lane]
+
+    def _done(self, lane: str, key: str) -> None:
+        with self._lock:
+            left = self._held[lane].get(key, 0) - 1
+            if left > 0:
+                self._held[lane][key] = left
+            else:
+                self._held[lane].pop(key, None)
+            self._total[lane] = max(0, self._total[lane] - 1)
+
+    def shutdown(self, *, wait: bool = False) -> None:
+        for pool in self._pools.values():
+            pool.shutdown(wait=wait, cancel_futures=True)

@@ -29,9 +29,9 @@ from bot.indexer.positions.attribution import (
     _has_unresolved_attribution,
 )
 from bot.indexer.positions.claims import (
-    _claim,
     _dedupe,
     _kind_for,
+    claim_from_tokens,
 )
 from bot.indexer.positions.speakers import (
     Speaker,
@@ -152,7 +152,7 @@ def extract_positions(
                     speaker=speaker.name,
                     speaker_office=speaker.office,
                     topic=topic,
-                    claim=_claim(content_text if content else evidence),
+                    claim=claim_from_tokens(content or _answer_tokens(unit, text), speaker.name),
                     evidence=evidence,
                     kind=_kind_for(kind, topic, evidence, quoted, tagger, unit.start),
                 )

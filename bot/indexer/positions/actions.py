@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.indexer.positions.claims import (
-    _claim,
+    claim_from_tokens,
 )
 from bot.indexer.positions.speakers import (
     Speaker,
@@ -94,7 +94,7 @@ def _actions(
                         speaker=speaker.name,
                         speaker_office=speaker.office,
                         topic=topic,
-                        claim=_claim(clause.text),
+                        claim=claim_from_tokens(list(clause), speaker.name),
                         evidence=evidence,
                         kind="action",
                     ),

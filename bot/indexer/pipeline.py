@@ -19,7 +19,7 @@ from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.indexer import dedup
+from bot.indexer import dedup, stance
 from bot.indexer.actors import ActorDirectory, load_directory
 from bot.indexer.clean import clean
 from bot.indexer.nlp import load
@@ -128,9 +128,7 @@ class Indexer:
 
     # ------------------------------------------------------------ the pipeline
 
-    def ingest_many(
-        self, raws: Iterable[RawArticle | IngestResult]
-    ) -> Iterator[IngestResult]:
+    def ingest_many(self, raws: Iterable[RawArticle | IngestResult]) -> Iterator[IngestResult]:
         """Ingest in order, batching the model work; results already decided pass through.
 
         A batch closes at `ingest_batch_articles` articles or `ingest_batch_words` words,
@@ -197,6 +195,7 @@ class Indexer:
                         tagger=self.tagger,
                         published=article.published,
                     )
+                    positions = stance.annotate(doc, positions)
                 summary = summarize(doc, positions)
                 yield self._write(raw, pending, summary.text, summary.gist, positions)
 

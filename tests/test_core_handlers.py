@@ -38,13 +38,13 @@ def services(tmp_path: Path) -> Services:
                 {
                     "actor": "United States",
                     "speaker": f"US speaker {month}",
-                    "claim": f"US claim {month}",
+                    "claim": f"US claim {month}: Washington accused Islamabad.",
                     "evidence": f"In month {month} Washington accused Islamabad of sheltering it.",
                 },
                 {
                     "actor": "Pakistan",
                     "speaker": f"PK speaker {month}",
-                    "claim": f"PK claim {month}",
+                    "claim": f"PK claim {month}: Pakistan rejected the charge.",
                     "evidence": f"In month {month} Pakistan rejected the charge.",
                 },
             ],
@@ -65,8 +65,16 @@ def test_no_divergence_when_the_sides_agree(tmp_path: Path) -> None:
         "Both sides warm",
         dt.date(2019, 7, 23),
         positions=[
-            {"actor": "United States", "evidence": "We appreciate Pakistan's help with talks."},
-            {"actor": "Pakistan", "evidence": "We welcome the reset of the partnership."},
+            {
+                "actor": "United States",
+                "claim": "We appreciate Pakistan's help with the talks.",
+                "evidence": "We appreciate Pakistan's help with the talks, the envoy said.",
+            },
+            {
+                "actor": "Pakistan",
+                "claim": "We welcome the reset of the partnership.",
+                "evidence": "We welcome the reset of the partnership, the minister said.",
+            },
         ],
     )
     reply = run(sv, "/position haqqani")

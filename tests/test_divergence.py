@@ -47,7 +47,7 @@ CASES: list[tuple[Statement, Statement, bool, str]] = [
         "each is critical",
     ),
     (  # critical beside neutral
-        us("We are concerned that the network still operates freely."),
+        us("We are disappointed that the network still operates freely."),
         pk("The minister will travel to Kabul next week."),
         True,
         "critical",

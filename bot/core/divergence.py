@@ -11,7 +11,7 @@ function, held by table-driven tests (tests/test_divergence.py):
 * otherwise (both conciliatory, both neutral, conciliatory beside neutral) — nothing.
 
 A stance recorded at ingest is used as it is; a row stored before stances were recorded
-is read from its evidence with the same lexicon (`bot.indexer.stance.classify_text`, plain
+is read from its claim with the same lexicon (`bot.indexer.stance.classify_text`, plain
 Python, no model).
 """
 
@@ -43,7 +43,8 @@ class Divergence:
 
 
 def _reading(s: Statement) -> tuple[str, Reading]:
-    reading = classify_text(s.evidence)
+    # the claim is the statement; the evidence around it may hold someone else's words
+    reading = classify_text(s.claim or s.evidence)
     return (s.stance or reading.stance), reading
 
 

@@ -40,17 +40,17 @@ Stance = Literal["critical", "neutral", "conciliatory"]
 CRITICAL = frozenset(
     {
         "accuse", "accusation", "allege", "allegation", "blame", "condemn", "criticise",
-        "criticize", "criticism", "warn", "threaten", "threat", "suspend", "suspension",
+        "criticize", "criticism", "warn", "threaten", "suspend", "suspension",
         "cancel", "withhold", "cut", "halt", "freeze", "punish", "punishment", "sanction",
         "pressure", "demand", "lie", "deceit", "deceive", "betray", "betrayal", "fail",
         "failure", "harbor", "harbour", "harboring", "shelter", "sanctuary", "haven",
         "whipping", "scapegoat", "incomprehensible", "unacceptable", "mistrust",
-        "distrust", "deficit", "concern", "concerned", "worry", "disappoint",
+        "distrust", "deficit", "disappoint",
         "disappointment", "strain", "tension", "undermine", "violation", "violate",
         "interference", "unilateral", "counterproductive", "insensitivity", "insensitive",
         "foolishly", "absurd", "baseless", "false", "propaganda", "hostile", "double",
         "responsible", "reject", "deny", "refute", "dismiss", "challenge", "shortcoming",
-        "expel", "ban", "stop",
+        "expel", "ban",
     }
 )  # fmt: skip
 CONCILIATORY = frozenset(
@@ -100,7 +100,7 @@ class Cue:
         """+1 conciliatory, -1 critical, 0 none; negation flips, a negated charge is a
         denial (critical)."""
         if self.lemma in DENIALS:
-            return -1
+            return 0 if self.negated else -1  # "I neither deny nor confirm" denies nothing
         if self.negated and self.lemma in CHARGES and self.lemma not in CONCILIATORY:
             return -1
         base = -1 if self.lemma in CRITICAL else 1 if self.lemma in CONCILIATORY else 0
@@ -128,7 +128,8 @@ def decide(cues: list[Cue]) -> Reading:
         if text not in seen:
             seen.append(text)
     denies = any(
-        c.lemma in DENIALS or (c.negated and c.lemma in CHARGES and c.lemma in CRITICAL)
+        (c.lemma in DENIALS and not c.negated)
+        or (c.negated and c.lemma in CHARGES and c.lemma in CRITICAL)
         for c in cues
     )
     asserts = any(
@@ -155,17 +156,26 @@ def _negated(tok: Token) -> Token | None:
     node = tok
     for _ in range(4):
         for child in node.children:
-            if child.dep_ == "neg" or child.lower_ in ("no", "never"):
+            if child.dep_ == "neg" or child.lower_ in ("no", "never", "neither"):
                 return child
+            if child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
+                return child  # "no longer sees the U.S. as an ally"
         if node.dep_ not in _NEGATION_CLIMBS or node.head == node:
             break
+        if any(c.dep_ == "mark" for c in node.children):
+            break  # "… even though it served mutual interests": its own clause
         node = node.head
     return None
 
 
-def cues_in(span: Span) -> list[Cue]:
+def cues_in(span: Span, only: set[str] | None = None) -> list[Cue]:
+    """The stance words of a span; with `only`, just those among these words (the claim's:
+    "Trump, who last year accused Pakistan of lies, welcomed its prime minister" is read
+    by what the statement says, not by the background clause around it)."""
     out: list[Cue] = []
     for tok in span:
+        if only is not None and tok.lower_ not in only:
+            continue
         lemma = tok.lemma_.lower()
         if lemma not in CRITICAL and lemma not in CONCILIATORY and lemma not in DENIALS:
             continue
@@ -183,9 +193,11 @@ def cues_in(span: Span) -> list[Cue]:
     return out
 
 
-def classify(span: Span) -> Reading:
-    """The stance of a parsed statement (its evidence span)."""
-    return decide(cues_in(span))
+def classify(span: Span, claim: str | None = None) -> Reading:
+    """The stance of a parsed statement (its evidence span), read by its claim's words
+    when it has one."""
+    only = {w.lower() for w in _TOKEN.findall(claim)} if claim else None
+    return decide(cues_in(span, only))
 
 
 def annotate(doc: Doc, positions: Iterable[ExtractedPosition]) -> list[ExtractedPosition]:
@@ -199,7 +211,10 @@ def annotate(doc: Doc, positions: Iterable[ExtractedPosition]) -> list[Extracted
             if start >= 0
             else None
         )
-        reading = classify(span) if span is not None else classify_text(p.evidence)
+        if span is not None:
+            reading = classify(span, p.claim)
+        else:
+            reading = classify_text(p.claim or p.evidence)
         out.append(replace(p, stance=reading.stance, stance_cue=reading.cue))
     return out
 

@@ -75,6 +75,7 @@ def claim_from_tokens(
     if not tokens:
         return ""
     fallback: list[tuple[int, str]] = []
+    everything = {t.i for t in tokens}
     for sentence in _by_sentence(tokens):
         ids = {t.i for t in sentence} - _label(sentence)
         anchors = [t for t in sentence if t.i in ids and (t.head.i not in ids or t.head == t)]
@@ -83,6 +84,8 @@ def claim_from_tokens(
         for anchor in anchors:
             if anchor.is_punct:
                 continue
+            if anchor.pos_ not in ("VERB", "AUX") and anchor.head.i in everything - ids:
+                continue  # a fragment cut off by an ellipsis; its verb is the speaker's own
             built = _sentence_for(anchor, ids, speaker_name, limit)
             if built is None:
                 continue

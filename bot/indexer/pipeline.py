@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from bot.indexer import dedup, stance
+from bot.indexer import dedup, stance, stories
 from bot.indexer.actors import ActorDirectory, load_directory
 from bot.indexer.clean import clean
 from bot.indexer.nlp import load
@@ -32,6 +33,7 @@ from bot.indexer.validate import check_content
 from bot.settings import Settings
 from bot.topics import Taxonomy, load_taxonomy
 from storage import ledger
+from storage import stories as story_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -223,7 +225,7 @@ class Indexer:
                     summary=summary,
                     gist=gist,
                     positions=positions,
-                    story_id=pending.story_id,
+                    story_id=pending.story_id or _same_event_story(session, article),
                 )
                 article_id = row.id
         except IntegrityError:
@@ -243,6 +245,18 @@ class Indexer:
             positions=positions,
             duplicate_of=pending.near_of,
         )
+
+
+def _same_event_story(session: Session, article: CleanArticle) -> int | None:
+    """Another outlet's report of the same event, already stored: its story. Looked up
+    inside the write transaction, so an earlier article of the same batch counts. Only
+    a day-precise date can say "within a few days"."""
+    if article.date_precision != "day":
+        return None
+    nearby = story_store.articles_near(session, article.published, stories.WINDOW_DAYS)
+    candidates = (stories.Candidate(a.story_id, a.title, a.lead, a.published) for a in nearby)
+    new = stories.signature(article.title, article.text, article.published)
+    return stories.story_for(new, candidates)
 
 
 def _duplicate(name: str, existing: ledger.ArticleRef) -> IngestResult:

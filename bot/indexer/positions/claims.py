@@ -200,6 +200,7 @@ def _sentence_for(
         if child.dep_ == "mark" and child.lower_ in ("that", "whether"):
             keep.discard(child.i)
     prefix: list[str] = []
+    root = anchor  # what compression walks: the anchor, or the reporting verb put back
     verb = anchor if anchor.pos_ in ("VERB", "AUX") else None
     subj = _own_subject(verb, keep) if verb is not None else None
     rank = 0
@@ -233,6 +234,8 @@ def _sentence_for(
         # ("emphasised the need for …", "vowed to crush …"): say the report itself
         head = anchor.head
         rank = 2
+        if any(doc[i].tag_ in ("WDT", "WP", "WRB") for i in keep):
+            return None  # "in which …": a relative clause's piece, not a statement
         if head.i == anchor.i or head.pos_ not in ("VERB", "AUX"):
             if speaker_name is None or verb is None:
                 return None
@@ -241,6 +244,18 @@ def _sentence_for(
             found = _subject(head) or _agent(head)
             named = _mention_ids(found)
             helpers = [c for c in head.children if c.dep_ in ("aux", "auxpass", "neg", "prt")]
+            # everything the verb reports, not just this piece of it ("emphasised on the
+            # need … and [terrorists’] safe havens on its soil", parsed as two objects)
+            for sibling in head.children:
+                if (
+                    sibling.i in ids
+                    and sibling.i != anchor.i
+                    and sibling.i > head.i
+                    and sibling.dep_ in ("dobj", "prep", "ccomp", "xcomp", "attr", "dative")
+                    and not any(t.tag_ in ("WDT", "WP", "WRB") for t in sibling.subtree)
+                ):
+                    keep |= {t.i for t in sibling.subtree if t.i in ids}
+            root = head
             if named:
                 report = named | {head.i} | {c.i for c in helpers}
                 keep |= report
@@ -254,7 +269,7 @@ def _sentence_for(
     if not prefix and subj is None and rank == 0:
         return None
     budget = limit - sum(len(p.split()) for p in prefix)
-    keep = _compress(anchor, keep, budget, fixed)
+    keep = _compress(root, keep, budget, fixed)
     body = _render(doc, keep)
     if prefix:
         body = _expand_clitic(body)
@@ -485,12 +500,16 @@ def _render(doc: Doc, keep: Iterable[int]) -> str:
         i
         for i in ids
         if doc[i].text not in _ELLIPSIS
-        and not (doc[i].text in ("'", "‘", "’") and doc[i].tag_ != "POS")
+        and not (
+            doc[i].text in ("'", "‘", "’") and doc[i].tag_ != "POS" and not _possessive(doc[i])
+        )
     ]
     parts: list[str] = []
     for n, i in enumerate(ids):
         tok = doc[i]
         parts.append(tok.text)
+        if i + 1 < len(doc) and i + 1 not in ids and _possessive(doc[i + 1]):
+            parts.append(doc[i + 1].text)  # the parser hung "’" elsewhere; it is this word's
         if n + 1 < len(ids):
             nxt = ids[n + 1]
             contiguous = all(doc[j].text in _QUOTE_MARKS for j in range(i + 1, nxt))
@@ -505,6 +524,14 @@ def _render(doc: Doc, keep: Iterable[int]) -> str:
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r"\s+", " ", text)
     return text.strip()
+
+
+def _possessive(tok: Token) -> bool:
+    """ "terrorists’ safe havens": an apostrophe glued to a plural, not a quotation mark."""
+    if tok.i == 0:
+        return False
+    before = tok.doc[tok.i - 1]
+    return not before.whitespace_ and before.text.lower().endswith("s") and bool(tok.whitespace_)
 
 
 def _finish(text: str) -> str:

@@ -30,6 +30,9 @@ CASES: list[tuple[str, str, str]] = [
     ("There is a huge trust deficit between the two capitals.", "critical", "deficit"),
     ("The delegation arrived in Islamabad on Monday for the talks.", "neutral", ""),
     ("The ministers discussed the Afghan refugees and the border.", "neutral", ""),
+    # criticism aimed at a third party is not a stance toward the other state
+    ("There have been over 100 violations of the ceasefire by India.", "neutral", ""),
+    ("India's violations harm the U.S. relationship with Pakistan.", "critical", "violations"),
 ]
 
 

@@ -115,8 +115,46 @@ class Reading:
     asserts: bool  # makes a charge: "accused …", "harbours", "safe havens" unnegated
 
 
-def decide(cues: list[Cue]) -> Reading:
-    """Weighted vote of the cues; the cue text is the deciding side's words."""
+_TOKEN = re.compile(r"[A-Za-z]+(?:n't)?|n't")
+
+# the two states as a statement names them; and the third parties criticism in this
+# corpus is most often aimed at instead ("violations by India", "territory in Afghanistan")
+_SIDES = frozenset(
+    {
+        "pakistan", "pakistani", "pakistanis", "islamabad", "rawalpindi", "isi",
+        "us", "u.s", "usa", "united", "america", "american", "americans", "washington",
+        "pentagon", "trump", "biden", "obama", "cia", "allies", "ally", "alliance",
+        "bilateral", "relationship", "relations", "ties",
+    }
+)  # fmt: skip
+_THIRD = frozenset(
+    {
+        "india", "indian", "indians", "delhi", "modi", "afghanistan", "afghan", "kabul",
+        "taliban", "china", "chinese", "beijing", "iran", "russia", "daesh", "qaeda",
+    }
+)  # fmt: skip
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z.’']*")
+
+
+def _name(word: str) -> str:
+    word = word.lower().replace("’", "'").strip(".'")
+    return word.removesuffix("'s")
+
+
+def aimed_elsewhere(text: str) -> bool:
+    """A statement that names a third party and neither state nor their relationship:
+    its criticism is of that party, not of the other state."""
+    words = {_name(w) for w in _NAME.findall(text)}
+    return bool(words & _THIRD) and not words & _SIDES
+
+
+def decide(cues: list[Cue], elsewhere: bool = False) -> Reading:
+    """Weighted vote of the cues; the cue text is the deciding side's words. Criticism
+    `elsewhere` (of a third party) does not count toward the other state."""
+    if elsewhere:
+        cues = [c for c in cues if c.polarity >= 0]
     score = 0
     for cue in cues:
         score += cue.polarity * (2 if cue.lemma in STRONG else 1)
@@ -197,7 +235,7 @@ def classify(span: Span, claim: str | None = None) -> Reading:
     """The stance of a parsed statement (its evidence span), read by its claim's words
     when it has one."""
     only = {w.lower() for w in _TOKEN.findall(claim)} if claim else None
-    return decide(cues_in(span, only))
+    return decide(cues_in(span, only), aimed_elsewhere(claim or span.text))
 
 
 def annotate(doc: Doc, positions: Iterable[ExtractedPosition]) -> list[ExtractedPosition]:
@@ -220,8 +258,6 @@ def annotate(doc: Doc, positions: Iterable[ExtractedPosition]) -> list[Extracted
 
 
 # ------------------------------------------------------------ over plain text
-
-_TOKEN = re.compile(r"[A-Za-z]+(?:n't)?|n't")
 
 
 def _forms() -> dict[str, str]:
@@ -260,4 +296,4 @@ def classify_text(text: str) -> Reading:
         window = [w.lower() for w in words[max(0, i - 3) : i]]
         negated = any(w in NEGATORS or w.endswith("n't") for w in window)
         cues.append(Cue(lemma, negated, word))
-    return decide(cues)
+    return decide(cues, aimed_elsewhere(text))

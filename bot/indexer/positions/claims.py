@@ -528,7 +528,7 @@ def _render(doc: Doc, keep: Iterable[int]) -> str:
 
 def _possessive(tok: Token) -> bool:
     """ "terrorists’ safe havens": an apostrophe glued to a plural, not a quotation mark."""
-    if tok.i == 0:
+    if tok.i == 0 or tok.text not in ("'", "’"):
         return False
     before = tok.doc[tok.i - 1]
     return not before.whitespace_ and before.text.lower().endswith("s") and bool(tok.whitespace_)

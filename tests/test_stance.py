@@ -28,6 +28,9 @@ CASES: list[tuple[str, str, str]] = [
     ("The two sides agreed to deepen their partnership in trade.", "conciliatory", "deepen"),
     ("Washington will not cut the aid this year.", "conciliatory", "cut"),
     ("There is a huge trust deficit between the two capitals.", "critical", "deficit"),
+    ("The US failed to behave as an ally in the war.", "critical", "failed"),
+    ("Washington will not forget Pakistan's sacrifices.", "conciliatory", "forget"),
+    ("We have had some challenges in the relationship.", "neutral", ""),
     ("The delegation arrived in Islamabad on Monday for the talks.", "neutral", ""),
     ("The ministers discussed the Afghan refugees and the border.", "neutral", ""),
     # criticism aimed at a third party is not a stance toward the other state
@@ -48,7 +51,8 @@ def test_stance_over_the_parse(nlp, evidence, stance, cue):
 
 @pytest.mark.parametrize(
     ("evidence", "stance"),
-    [(e, s) for e, s, _ in CASES if "trust deficit" not in e],  # compounds need the parse
+    # what a word hangs under ("trust deficit", "failed to behave as an ally") needs the parse
+    [(e, s) for e, s, _ in CASES if "trust deficit" not in e and "failed to" not in e],
 )
 def test_stance_from_plain_text_agrees(evidence, stance):
     assert classify_text(evidence).stance == stance, evidence

@@ -49,7 +49,7 @@ CRITICAL = frozenset(
         "disappointment", "strain", "tension", "undermine", "violation", "violate",
         "interference", "unilateral", "counterproductive", "insensitivity", "insensitive",
         "foolishly", "absurd", "baseless", "false", "propaganda", "hostile", "double",
-        "responsible", "reject", "deny", "refute", "dismiss", "challenge", "shortcoming",
+        "responsible", "reject", "deny", "refute", "dismiss", "shortcoming", "forget",
         "expel", "ban",
     }
 )  # fmt: skip
@@ -188,6 +188,10 @@ _NEGATION_CLIMBS = frozenset(
 )
 
 
+def _in_lexicon(lemma: str) -> bool:
+    return lemma in CRITICAL or lemma in CONCILIATORY or lemma in DENIALS
+
+
 def _negated(tok: Token) -> Token | None:
     """The negator governing a cue: its own "not"/"no", its verb's, or the verb above an
     object or complement ("do not have any alliance", "is not how allies behave")."""
@@ -202,8 +206,21 @@ def _negated(tok: Token) -> Token | None:
             break
         if any(c.dep_ == "mark" for c in node.children):
             break  # "… even though it served mutual interests": its own clause
+        if _in_lexicon(node.head.lemma_.lower()):
+            break  # "will not forget Pakistan's sacrifices": the negation is the verb's cue
         node = node.head
     return None
+
+
+def _under_critical(tok: Token) -> bool:
+    node = tok
+    for _ in range(3):
+        if node.head == node:
+            return False
+        node = node.head
+        if node.lemma_.lower() in CRITICAL and not _negated(node):
+            return True
+    return False
 
 
 def cues_in(span: Span, only: set[str] | None = None) -> list[Cue]:
@@ -221,8 +238,8 @@ def cues_in(span: Span, only: set[str] | None = None) -> list[Cue]:
             continue
         if lemma == "double" and tok.head.lower_ not in ("game", "games"):
             continue
-        if lemma in CONCILIATORY and tok.head.lemma_.lower() in CRITICAL and tok.head != tok:
-            continue  # "trust deficit", "mutual mistrust": the head word decides
+        if lemma in CONCILIATORY and _under_critical(tok):
+            continue  # "trust deficit", "failed to behave as an ally": the critical word decides
         neg = _negated(tok)
         text = f"{neg.text} … {tok.text}" if neg is not None and neg.i + 1 < tok.i else tok.text
         if neg is not None and neg.i + 1 == tok.i:

@@ -110,3 +110,17 @@ def test_ingest_gives_one_story_per_event(indexer: Indexer, db: Database) -> Non
     assert len({a, other, later}) == 3
     # another outlet's report is its own article (read for positions), not a copy
     assert results[2].duplicate_of is None and results[4].duplicate_of is None
+
+
+def test_month_precise_dates_never_group(indexer: Indexer, db: Database) -> None:
+    """ "2023-03" says nothing about "within a few days": such articles keep their own."""
+    settings = Settings()
+    raws = [
+        load_text(t.replace('date: "2023-03-07"', 'date: "2023-03"'), settings=settings)
+        for t in (VISIT_A, VISIT_B)
+    ]
+    assert all(r.date_precision == "month" for r in raws)
+    results = list(indexer.ingest_many(raws))
+    with db.session() as session:
+        stories = {session.get(Article, r.article_id).story_id for r in results}
+    assert len(stories) == 2

@@ -255,7 +255,8 @@ def _same_event_story(session: Session, article: CleanArticle) -> int | None:
         return None
     nearby = story_store.articles_near(session, article.published, stories.WINDOW_DAYS)
     candidates = (stories.Candidate(a.story_id, a.title, a.lead, a.published) for a in nearby)
-    new = stories.signature(article.title, article.text, article.published)
+    lead = article.text[: story_store.LEAD_CHARS]  # as the store gives it back later
+    new = stories.signature(article.title, lead, article.published)
     return stories.story_for(new, candidates)
 
 

@@ -130,7 +130,9 @@ class Indexer:
 
     # ------------------------------------------------------------ the pipeline
 
-    def ingest_many(self, raws: Iterable[RawArticle | IngestResult]) -> Iterator[IngestResult]:
+    def ingest_many(
+        self, raws: Iterable[RawArticle | IngestResult]
+    ) -> Iterator[IngestResult]:
         """Ingest in order, batching the model work; results already decided pass through.
 
         A batch closes at `ingest_batch_articles` articles or `ingest_batch_words` words,

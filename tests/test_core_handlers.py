@@ -92,7 +92,7 @@ def test_position_groups_sides_newest_first_with_more(services: Services) -> Non
     assert quotes[0].link == "https://example.org/8" and quotes[0].date == "2018-08-10"
     assert "Where they diverge" in reply.text and "US claim 8" in reply.text
     assert "US speaker 8, United States (2018-08-10)" in reply.text
-    assert "Pakistan denies what United States asserts" in reply.text
+    assert "Pakistan denies what the United States asserts" in reply.text
     more = actions(reply)["more"]
     assert more == "/position haqqani-network page:2"
     page2 = run(services, more)

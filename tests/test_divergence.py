@@ -32,13 +32,13 @@ CASES: list[tuple[Statement, Statement, bool, str]] = [
         us("Islamabad gives safe haven to the Taliban leaders."),
         pk("Pakistan firmly rejects the charge."),
         True,
-        "Pakistan denies what United States asserts",
+        "Pakistan denies what the United States asserts",
     ),
     (  # critical beside conciliatory
         us("Washington suspended the security aid to Islamabad."),
         pk("We welcome the talks and hope to deepen the partnership."),
         True,
-        "United States is critical; Pakistan is conciliatory",
+        "the United States is critical; Pakistan is conciliatory",
     ),
     (  # each critical of the other
         us("Pakistan has given us nothing but lies and deceit."),

@@ -53,12 +53,18 @@ def diverge(first: Statement, second: Statement) -> Divergence | None:
     they do not oppose each other."""
     stance_a, read_a = _reading(first)
     stance_b, read_b = _reading(second)
+    a, b = _named(first.actor), _named(second.actor)
     if read_a.denies and read_b.asserts:
-        return Divergence(first, second, f"{first.actor} denies what {second.actor} asserts")
+        return Divergence(first, second, f"{a} denies what {b} asserts")
     if read_b.denies and read_a.asserts:
-        return Divergence(first, second, f"{second.actor} denies what {first.actor} asserts")
+        return Divergence(first, second, f"{b} denies what {a} asserts")
     if "critical" not in (stance_a, stance_b):
         return None
     if stance_a == stance_b:
         return Divergence(first, second, "each is critical of the other")
-    return Divergence(first, second, f"{first.actor} is {stance_a}; {second.actor} is {stance_b}")
+    return Divergence(first, second, f"{a} is {stance_a}; {b} is {stance_b}")
+
+
+def _named(actor: str) -> str:
+    """ "the United States", "Pakistan": as a sentence names them."""
+    return f"the {actor}" if actor.startswith("United ") else actor

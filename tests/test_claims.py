@@ -12,7 +12,7 @@ import pytest
 from bot.indexer.actors import load_directory
 from bot.indexer.nlp import load
 from bot.indexer.positions import extract_positions
-from bot.indexer.positions.claims import _claim, claim_problems
+from bot.indexer.positions.claims import _claim, claim_from_tokens, claim_problems
 from bot.indexer.tagging import build_tagger
 from bot.settings import Settings
 from bot.topics import load_taxonomy
@@ -143,3 +143,9 @@ def test_plain_text_claims_end_at_a_clause_not_mid_phrase():
     claim = _claim(long)
     assert "…" not in claim and claim.endswith(".")
     assert claim == "The United States will keep its aid suspended."
+
+
+@pytest.mark.parametrize("text", ["“…”", "— , ;", "(Inaudible)", "Yes."])
+def test_scraps_never_break_a_claim(nlp, text):
+    claim = claim_from_tokens(list(nlp(text)), "Jane Porter")
+    assert "…" not in claim

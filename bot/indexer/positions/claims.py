@@ -76,7 +76,8 @@ def claim_from_tokens(
         return ""
     fallback: list[tuple[int, str]] = []
     everything = {t.i for t in tokens}
-    for sentence in _by_sentence(tokens):
+    sentences = _by_sentence(tokens)
+    for sentence in sentences:
         ids = {t.i for t in sentence} - _label(sentence)
         anchors = [t for t in sentence if t.i in ids and (t.head.i not in ids or t.head == t)]
         anchors += [inner for a in anchors for inner in _inner_clauses(a, ids)]
@@ -97,8 +98,7 @@ def claim_from_tokens(
         if found:
             return min(found)[2]
     # a quoted fragment ("… with “nothing but lies and deceit”"): the clause around it
-    first = _by_sentence(tokens)[0]
-    enclosing = _enclosing_clause(first)
+    enclosing = _enclosing_clause(sentences[0]) if sentences else None
     if enclosing is not None:
         verb, protected = enclosing
         ids = {t.i for t in verb.subtree if t.sent == verb.sent}

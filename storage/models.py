@@ -1,7 +1,9 @@
 """The ledger's tables. Storage knows articles and positions, nothing of chat.
 
-A *story* groups near-duplicate articles (one wire story carried by several outlets), so
-digests and counts can say "also reported by N outlets" instead of repeating it.
+A *story* groups the articles on one event — near-duplicates (one wire story carried by
+several outlets) and different outlets' own reports of it within a few days
+(`bot.indexer.stories`) — so digests and counts can say "also reported by N outlets"
+instead of repeating it.
 """
 
 from __future__ import annotations

@@ -38,14 +38,14 @@ def services(tmp_path: Path) -> Services:
                 {
                     "actor": "United States",
                     "speaker": f"US speaker {month}",
-                    "claim": f"US claim {month}",
-                    "evidence": f"US words in month {month}.",
+                    "claim": f"US claim {month}: Washington accused Islamabad.",
+                    "evidence": f"In month {month} Washington accused Islamabad of sheltering it.",
                 },
                 {
                     "actor": "Pakistan",
                     "speaker": f"PK speaker {month}",
-                    "claim": f"PK claim {month}",
-                    "evidence": f"Pakistani words in month {month}.",
+                    "claim": f"PK claim {month}: Pakistan rejected the charge.",
+                    "evidence": f"In month {month} Pakistan rejected the charge.",
                 },
             ],
         )
@@ -58,6 +58,30 @@ def services(tmp_path: Path) -> Services:
     return sv
 
 
+def test_no_divergence_when_the_sides_agree(tmp_path: Path) -> None:
+    sv = core_services(tmp_path / "agree.db")
+    add_article(
+        sv.db,
+        "Both sides warm",
+        dt.date(2019, 7, 23),
+        positions=[
+            {
+                "actor": "United States",
+                "claim": "We appreciate Pakistan's help with the talks.",
+                "evidence": "We appreciate Pakistan's help with the talks, the envoy said.",
+            },
+            {
+                "actor": "Pakistan",
+                "claim": "We welcome the reset of the partnership.",
+                "evidence": "We welcome the reset of the partnership, the minister said.",
+            },
+        ],
+    )
+    reply = run(sv, "/position haqqani")
+    assert "Pakistan" in reply.text and "United States" in reply.text
+    assert "Where they diverge" not in reply.text
+
+
 def test_position_groups_sides_newest_first_with_more(services: Services) -> None:
     reply = run(services, "/position haqqani")
     quotes = [b for b in reply.blocks if isinstance(b, Quote)]
@@ -67,6 +91,8 @@ def test_position_groups_sides_newest_first_with_more(services: Services) -> Non
     assert names[6] == "CN speaker (China)"
     assert quotes[0].link == "https://example.org/8" and quotes[0].date == "2018-08-10"
     assert "Where they diverge" in reply.text and "US claim 8" in reply.text
+    assert "US speaker 8, United States (2018-08-10)" in reply.text
+    assert "Pakistan denies what the United States asserts" in reply.text
     more = actions(reply)["more"]
     assert more == "/position haqqani-network page:2"
     page2 = run(services, more)
@@ -125,7 +151,7 @@ def test_brief_on_empty_ledger(tmp_path: Path) -> None:
 
 
 def test_search_and_topics_and_help(services: Services) -> None:
-    found = run(services, "/search pakistani words")
+    found = run(services, "/search pakistan rejected charge")
     assert "Statements" in found.text and "PK speaker" in found.text
     assert "Nothing in the ledger matches" in run(services, "/search xyzzy").text
     assert "Usage: /search" in run(services, "/search ?!").text

@@ -20,8 +20,9 @@ from typing import Literal
 from spacy.language import Language
 from spacy.tokens import Doc
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from bot.indexer import dedup
+from bot.indexer import dedup, stance, stories
 from bot.indexer.actors import ActorDirectory, load_directory
 from bot.indexer.clean import clean
 from bot.indexer.nlp import load
@@ -34,6 +35,7 @@ from bot.indexer.validate import check_bytes, check_content
 from bot.settings import Settings
 from bot.topics import Taxonomy, load_taxonomy
 from storage import ledger
+from storage import stories as story_store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -227,6 +229,7 @@ class Indexer:
                             tagger=self.tagger,
                             published=article.published,
                         )
+                        positions = stance.annotate(doc, positions)
                     summary = summarize(doc, positions)
                 except Exception as exc:
                     log.exception("ingest: extracting positions from %s failed", raw.name)
@@ -258,7 +261,7 @@ class Indexer:
                     summary=summary,
                     gist=gist,
                     positions=positions,
-                    story_id=pending.story_id,
+                    story_id=pending.story_id or _same_event_story(session, article),
                 )
                 article_id = row.id
         except IntegrityError:
@@ -322,6 +325,19 @@ def _failed(name: str, what: str, exc: Exception) -> IngestResult:
     the exception's type only (its message may quote the input or our internals; the
     traceback went to the log), and the run goes on."""
     return IngestResult("refused", name, reason=f"{what} ({type(exc).__name__}; see the log)")
+
+
+def _same_event_story(session: Session, article: CleanArticle) -> int | None:
+    """Another outlet's report of the same event, already stored: its story. Looked up
+    inside the write transaction, so an earlier article of the same batch counts. Only
+    a day-precise date can say "within a few days"."""
+    if article.date_precision != "day":
+        return None
+    nearby = story_store.articles_near(session, article.published, stories.WINDOW_DAYS)
+    candidates = (stories.Candidate(a.story_id, a.title, a.lead, a.published) for a in nearby)
+    lead = article.text[: story_store.LEAD_CHARS]  # as the store gives it back later
+    new = stories.signature(article.title, lead, article.published)
+    return stories.story_for(new, candidates)
 
 
 def _duplicate(name: str, existing: ledger.ArticleRef) -> IngestResult:

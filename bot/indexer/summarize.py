@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from bot.indexer.types import ExtractedPosition
 
@@ -102,7 +102,93 @@ def summarize(doc: Doc, positions: Sequence[ExtractedPosition] = (), *, n: int =
         chosen.append(best)
     top = chosen[0] if chosen else 0
     ordered = tuple(sents[i].text.strip() for i in sorted(chosen))
-    return Summary(ordered, gist(sents[top].text.strip()))
+    lead_news = _news_index(sents)
+    if lead_news is None:
+        # no early sentence says who did what (a transcript, an editorial): the best
+        # summary sentence that is not a pleasantry, a question or a quote fragment
+        ranked = [i for i in chosen if _gist_worthy(sents[i])] or [top]
+        lead_news = ranked[0]
+    return Summary(ordered, gist(_without_label(sents[lead_news].text.strip())))
+
+
+# sentences a gist must not be: the small talk of a transcript, an aside
+PLEASANTRY = re.compile(
+    r"\b(?:good (?:morning|afternoon|evening)|thank(?:s| you)|pleasure|honou?red to|"
+    r"pleased to|glad to|delighted to|nice to|welcome(?:,| to| everyone| all)|look forward to|"
+    r"let me (?:begin|start)|inaudible|crosstalk)\b",
+    re.I,
+)
+REPORTING_OR_ACTING = re.compile(r"^(?!be$|have$|seem$|appear$|remain$|become$)")
+LABEL_PREFIX = re.compile(r"^[A-Z][\w.’' -]{0,40}:\s+")
+# "(AP) — ", "WASHINGTON (Reuters) - ", "ISLAMABAD: ": where and who filed, not the news
+DATELINE = re.compile(
+    r"^(?:\([A-Za-z]{2,12}\)|[A-Z][A-Z .,]{2,30}(?:\s*\([A-Za-z]+\))?)\s*[—–:-]+\s*"
+)
+REPORTING = frozenset({"say", "tell", "report", "announce", "confirm", "state", "add", "note"})
+NEWS_WINDOW = 5  # the news is in the first few sentences or not at the top at all
+
+
+def _gist_worthy(sent: Span) -> bool:
+    """Not a question, a greeting, a transcript pleasantry or a quote fragment."""
+    text = _without_label(sent.text.strip())
+    words = [t for t in sent if t.is_alpha]
+    return (
+        len(words) >= 8
+        and not text.endswith("?")
+        and text[:1] not in "“\"‘'(["
+        and not PLEASANTRY.search(text)
+    )
+
+
+def _named(subject: Token) -> bool:
+    """A named actor: a person, state, body or people ("The US military", "Pakistan's
+    Foreign Office", "President Donald Trump"), not a pronoun or a bare noun."""
+    if subject.pos_ == "PRON":
+        return False
+    return any(
+        t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP", "FAC") or t.pos_ == "PROPN"
+        for t in subject.subtree
+    )
+
+
+def _news_sentence(sent: Span) -> bool:
+    """Who did or said what: a named actor as the subject of a reporting or action verb."""
+    if not _gist_worthy(sent):
+        return False
+    root = sent.root
+    if root.pos_ != "VERB" or not REPORTING_OR_ACTING.match(root.lemma_.lower()):
+        return False
+    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is not None and not _named(subject) and root.lemma_.lower() in REPORTING:
+        # "The US played a key role …, diplomatic sources told Dawn": the reported actor
+        clause = next((c for c in root.children if c.dep_ in ("ccomp", "parataxis")), None)
+        if clause is not None:
+            subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or not _named(subject):
+        return False
+    # "…, Asif said": a quotation first, its attribution last, is a quote, not the news
+    return not (sent.text.lstrip()[:1] in '“"' and subject.i > root.i - 1)
+
+
+def _news_index(sents: list[Span]) -> int | None:
+    """The article's main news sentence: the first of its opening sentences that says
+    who did or said what."""
+    seen = 0
+    for i, sent in enumerate(sents):
+        if sum(t.is_alpha for t in sent) < 4:
+            continue  # an interview label, "Good morning, everyone.": not a sentence yet
+        if _news_sentence(sent):
+            return i
+        seen += 1
+        if seen >= NEWS_WINDOW:
+            break
+    return None
+
+
+def _without_label(text: str) -> str:
+    """ "Chaudhry: Pakistan has …" → "Pakistan has …", "(AP) — Trump says …" → "Trump
+    says …": an interview label or a dateline is not news."""
+    return LABEL_PREFIX.sub("", DATELINE.sub("", text, count=1), count=1)
 
 
 def gist(sentence: str, limit: int = 200) -> str:

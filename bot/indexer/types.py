@@ -77,3 +77,6 @@ class ExtractedPosition:
     claim: str
     evidence: str
     kind: Kind
+    # toward the other state: critical | neutral | conciliatory, and the words that say so
+    stance: str | None = None
+    stance_cue: str | None = None

@@ -11,6 +11,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.divergence import Statement, diverge
 from bot.core.format import PK, SIDES, US, date_text, plural, quote, shorten
 from bot.core.handlers.common import date_options, finish, hit_blocks, page_option
 from bot.core.invocation import Invocation
@@ -142,7 +143,8 @@ def _scope_text(since: object, until: object, actor: str | None) -> str:
 
 
 def _divergence(us: list[queries.PositionRow], pk: list[queries.PositionRow]) -> Block | None:
-    """Where the sides part: each side's latest claim, side by side."""
+    """Where the sides part: each side's latest claim, with speaker and date — only when
+    the two oppose each other (`bot.core.divergence`); nothing when they agree."""
     if not us and not pk:
         return None
     if not us or not pk:
@@ -150,16 +152,30 @@ def _divergence(us: list[queries.PositionRow], pk: list[queries.PositionRow]) ->
         silent = PK if us else US
         return Context(f"Only {only} is on record here; no stated {silent} position.")
     a, b = us[0], pk[0]
+    found = diverge(_statement(a), _statement(b))
+    if found is None:
+        return None
     return Section(
         (
             Span("Where they diverge: ", bold=True),
-            Span(f"{US} ({date_text(a.published, a.source.date_precision)}): "),
+            Span(f"{_who(a)} ({date_text(a.published, a.source.date_precision)}): "),
             Span(f"“{shorten(a.claim, 220)}”"),
             Span(" — versus — "),
-            Span(f"{PK} ({date_text(b.published, b.source.date_precision)}): "),
+            Span(f"{_who(b)} ({date_text(b.published, b.source.date_precision)}): "),
             Span(f"“{shorten(b.claim, 220)}”"),
+            Span(f" ({found.reason})"),
         )
     )
+
+
+def _statement(p: queries.PositionRow) -> Statement:
+    return Statement(
+        p.actor, p.speaker, p.claim, p.evidence, p.published, getattr(p, "stance", None)
+    )
+
+
+def _who(p: queries.PositionRow) -> str:
+    return f"{p.speaker}, {p.actor}" if p.speaker else p.actor
 
 
 def unknown_topic(ctx: Ctx, inv: Invocation, suggestions: tuple[Topic, ...]) -> Reply:

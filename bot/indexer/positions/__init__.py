@@ -41,9 +41,9 @@ from bot.indexer.positions.attribution import (
     has_unresolved_attribution,
 )
 from bot.indexer.positions.claims import (
-    _claim,
     _dedupe,
     _kind_for,
+    claim_from_tokens,
 )
 from bot.indexer.positions.speakers import (
     ArticleContext,
@@ -51,9 +51,6 @@ from bot.indexer.positions.speakers import (
     note_mentions,
     note_subject,
     resolve_name,
-)
-from bot.indexer.positions.syntax import (
-    text_of,
 )
 from bot.indexer.positions.units import (
     Unit,
@@ -148,7 +145,6 @@ def extract_positions(
         for speaker, content, kind, _pattern in found:
             if not content and not mostly_quoted(unit, text):
                 continue  # an attribution with nothing attributed ("X said so")
-            content_text = text_of(content) if content else evidence
             unit_tokens = [t for s in unit.sents for t in s]
             topics = tagger.tags_tokens(content or unit_tokens, actor=speaker.actor)
             if not topics and not unit.label and kind == "quote":
@@ -169,7 +165,7 @@ def extract_positions(
                         speaker=speaker.name,
                         speaker_office=speaker.office,
                         topic=topic,
-                        claim=_claim(content_text if content else evidence),
+                        claim=claim_from_tokens(content or answer_tokens(unit, text), speaker.name),
                         evidence=evidence,
                         kind=_kind_for(kind, topic, evidence, quoted, tagger, unit.start),
                     )

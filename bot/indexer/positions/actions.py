@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from spacy.tokens import Token
 
 from bot.indexer.positions.claims import (
-    _claim,
+    claim_from_tokens,
 )
 from bot.indexer.positions.speakers import (
     ArticleContext,
@@ -168,7 +168,7 @@ def find_actions(
                             speaker=speaker.name,
                             speaker_office=speaker.office,
                             topic=topic,
-                            claim=_claim(clause.text),
+                            claim=claim_from_tokens(list(clause), speaker.name),
                             evidence=evidence,
                             kind="action",
                         ),

@@ -221,6 +221,7 @@ VOCABULARY: list[tuple[str, str, str]] = [
     ),
     ("elections", "Observers questioned the fairness of the elections.", "pakistan-stability"),
     ("democracy", "The senators urged respect for democracy in Pakistan.", "pakistan-stability"),
+    ("a stable Pakistan", "Washington wants a stable and secure Pakistan.", "pakistan-stability"),
     ("mediation", "Washington offered to mediate the Kashmir dispute.", "india"),
     ("trust", "There is a deep mistrust between the two capitals.", "trust"),
     ("safe havens", "Militants still shelter across the border.", "safe-havens"),
@@ -243,6 +244,7 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
     ("epithet", "The two nuclear-armed rivals traded accusations.", "nuclear"),
     ("ISIS is not the ISI", "The ISIS cell was broken up.", "taliban-support"),
     ("drug trade is not trade", "The drug trade funds the insurgency.", "economy-trade"),
+    ("verb secure", "The envoy helped Pakistan secure a loan.", "pakistan-stability"),
     ("no-confidence is not trust", "The no-confidence motion passed late at night.", "trust"),
     (
         "a party, not democracy",

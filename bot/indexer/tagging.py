@@ -9,7 +9,7 @@ reporters use either form for the same act.
 
 A cue is read in context, by rules that hold for every topic rather than per word:
 - a cue marked noun-only (`aid/n`) does not match the verb ("Pakistan aided the raid"),
-  one marked verb-only (`partner/v`) not the noun;
+  one marked verb-only (`partner/v`) not the noun, adjective-only (`secure/a`) not the verb;
 - a `head ~ dependent` cue needs both words, one governing the other within two
   dependency steps ("withdraw ~ troop*": "withdrew its troops", "the troop withdrawal");
 - a cue that only modifies a noun naming a country or its kind ("nuclear-armed
@@ -179,7 +179,9 @@ class _Word:
 class _CueWord:
     text: str
     prefix: bool  # written with a trailing `*`: any word it begins
-    only: str  # "n" (written `aid/n`): not the verb of the same spelling; "v": the verb only
+    # "n" (written `aid/n`): not the verb of the same spelling; "v": the verb only;
+    # "a": the adjective only ("secure/a Pakistan", not "help Pakistan secure a loan")
+    only: str
     derived: frozenset[str]
 
 
@@ -219,7 +221,7 @@ def _parse_slot(piece: str) -> Slot:
     out: list[_CueWord] = []
     for alt in piece.split("|"):
         only = ""
-        if alt[-2:] in ("/n", "/v"):
+        if alt[-2:] in ("/n", "/v", "/a"):
             alt, only = alt[:-2], alt[-1]
         prefix = alt.endswith("*")
         alt = alt.rstrip("*").lower().replace("’", "'").removesuffix("'s")
@@ -341,6 +343,8 @@ def _word_fits(cw: _CueWord, w: _Word) -> bool:
             return w.pos in NOUNS if w.pos else w.form in (cw.text, cw.text + "s")
         if cw.only == "v":
             return w.pos == "VERB" if w.pos else w.form.endswith(("ed", "ing"))
+        if cw.only == "a":
+            return w.pos == "ADJ" or not w.pos
         return True
     if not cw.derived:
         return False

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -255,10 +256,11 @@ def _parse_cues(topic: str, raw: str, weak: bool) -> list[_Cue]:
     return out
 
 
-class _DocWords:
+class _DocWords(threading.local):
     """The words of the doc last tagged, per token: a unit is tagged several times (its
     content, its question, its acts), and reading a token's attributes is the costly part.
-    Holds one doc at a time, so memory stays flat however many articles are ingested."""
+    Holds one doc at a time, so memory stays flat however many articles are ingested; one
+    per thread, so two ingests running at once never mix their docs' words."""
 
     def __init__(self) -> None:
         self.doc: Doc | None = None

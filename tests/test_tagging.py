@@ -7,6 +7,7 @@ vocabulary table checks `config/topics.yaml` covers the ways news reports each s
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -221,6 +222,7 @@ VOCABULARY: list[tuple[str, str, str]] = [
     ),
     ("elections", "Observers questioned the fairness of the elections.", "pakistan-stability"),
     ("democracy", "The senators urged respect for democracy in Pakistan.", "pakistan-stability"),
+    ("a stable Pakistan", "Washington wants a stable and secure Pakistan.", "pakistan-stability"),
     ("mediation", "Washington offered to mediate the Kashmir dispute.", "india"),
     ("trust", "There is a deep mistrust between the two capitals.", "trust"),
     ("safe havens", "Militants still shelter across the border.", "safe-havens"),
@@ -243,6 +245,7 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
     ("epithet", "The two nuclear-armed rivals traded accusations.", "nuclear"),
     ("ISIS is not the ISI", "The ISIS cell was broken up.", "taliban-support"),
     ("drug trade is not trade", "The drug trade funds the insurgency.", "economy-trade"),
+    ("verb secure", "The envoy helped Pakistan secure a loan.", "pakistan-stability"),
     ("no-confidence is not trust", "The no-confidence motion passed late at night.", "trust"),
     (
         "a party, not democracy",
@@ -255,3 +258,25 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
 @pytest.mark.parametrize(("name", "text", "topic"), NOT_TOPIC, ids=[c[0] for c in NOT_TOPIC])
 def test_generic_uses_are_not_the_topic(shipped, nlp, name, text, topic):
     assert topic not in shipped.tags_tokens(nlp(text))
+
+
+def test_docs_tagged_in_turn_and_in_threads_keep_their_own_words(mini, nlp):
+    """Words are read once per doc and kept for the doc last tagged (per thread): a second
+    doc, or another thread's doc, must never be read with the first one's words."""
+    first = nlp("Congress approved more aid for the army.")
+    second = nlp("The ISI denied the report on the aid.")
+    assert mini.tags_tokens(first) == ["aid"]
+    assert mini.tags_tokens(second) == ["intelligence", "aid"]
+    assert mini.tags_tokens(first[:3]) == []  # "Congress approved more"
+
+    results: list[list[str]] = []
+
+    def tag_second() -> None:
+        results.append(mini.tags_tokens(second))
+
+    mini.tags_tokens(first)
+    worker = threading.Thread(target=tag_second)
+    worker.start()
+    worker.join()
+    assert results == [["intelligence", "aid"]]
+    assert mini.tags_tokens(first) == ["aid"]

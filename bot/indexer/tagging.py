@@ -9,7 +9,7 @@ reporters use either form for the same act.
 
 A cue is read in context, by rules that hold for every topic rather than per word:
 - a cue marked noun-only (`aid/n`) does not match the verb ("Pakistan aided the raid"),
-  one marked verb-only (`partner/v`) not the noun;
+  one marked verb-only (`partner/v`) not the noun, adjective-only (`secure/a`) not the verb;
 - a `head ~ dependent` cue needs both words, one governing the other within two
   dependency steps ("withdraw ~ troop*": "withdrew its troops", "the troop withdrawal");
 - a cue that only modifies a noun naming a country or its kind ("nuclear-armed
@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -179,7 +180,9 @@ class _Word:
 class _CueWord:
     text: str
     prefix: bool  # written with a trailing `*`: any word it begins
-    only: str  # "n" (written `aid/n`): not the verb of the same spelling; "v": the verb only
+    # "n" (written `aid/n`): not the verb of the same spelling; "v": the verb only;
+    # "a": the adjective only ("secure/a Pakistan", not "help Pakistan secure a loan")
+    only: str
     derived: frozenset[str]
 
 
@@ -219,7 +222,7 @@ def _parse_slot(piece: str) -> Slot:
     out: list[_CueWord] = []
     for alt in piece.split("|"):
         only = ""
-        if alt[-2:] in ("/n", "/v"):
+        if alt[-2:] in ("/n", "/v", "/a"):
             alt, only = alt[:-2], alt[-1]
         prefix = alt.endswith("*")
         alt = alt.rstrip("*").lower().replace("’", "'").removesuffix("'s")
@@ -253,10 +256,11 @@ def _parse_cues(topic: str, raw: str, weak: bool) -> list[_Cue]:
     return out
 
 
-class _DocWords:
+class _DocWords(threading.local):
     """The words of the doc last tagged, per token: a unit is tagged several times (its
     content, its question, its acts), and reading a token's attributes is the costly part.
-    Holds one doc at a time, so memory stays flat however many articles are ingested."""
+    Holds one doc at a time, so memory stays flat however many articles are ingested; one
+    per thread, so two ingests running at once never mix their docs' words."""
 
     def __init__(self) -> None:
         self.doc: Doc | None = None
@@ -341,6 +345,8 @@ def _word_fits(cw: _CueWord, w: _Word) -> bool:
             return w.pos in NOUNS if w.pos else w.form in (cw.text, cw.text + "s")
         if cw.only == "v":
             return w.pos == "VERB" if w.pos else w.form.endswith(("ed", "ing"))
+        if cw.only == "a":
+            return w.pos == "ADJ" or not w.pos
         return True
     if not cw.derived:
         return False

@@ -369,6 +369,19 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("United States", "economy-trade")],
     ),
     (
+        "what a state is said to think is the reporting speaker's claim",
+        "The Foreign Office spokesperson said that the US has admitted Pakistan's role in "
+        "the Afghan peace talks.",
+        [("Pakistan", "Foreign Office", "afghan-peace-process", "reported")],
+        [("United States", "afghan-peace-process")],
+    ),
+    (
+        "speech under 'could' or 'might' was not said",
+        "Only the ISI could comment on the raid, the minister added.",
+        [],
+        [("Pakistan", "taliban-support")],
+    ),
+    (
         "a new reporting verb by class: denounce",
         "President Donald Trump strongly denounced Pakistan's double game in Afghanistan.",
         [("United States", "Donald Trump", "taliban-support", "reported")],

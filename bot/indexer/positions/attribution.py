@@ -112,7 +112,18 @@ def _choose(found: list[Candidate]) -> Candidate:
         key=lambda c: (c.pattern == "nominal", c.speaker.guessed, -c.rank, c.trigger.i),
     )
     if reports:
-        return reports[0]
+        chosen = reports[0]
+        if chosen.speaker.kind in ("state", "group"):
+            # "the spokesperson said the US has admitted …": what a state is said to
+            # think is the reporting speaker's claim about it, not the state's statement
+            for outer in reports[1:]:
+                if (
+                    outer.rank < chosen.rank
+                    and outer.speaker.kind in ("person", "body")
+                    and chosen.trigger.i in _clause_ids(outer.trigger, with_objects=True)
+                ):
+                    return outer
+        return chosen
     return sorted(pool, key=lambda c: (-c.rank, c.trigger.i))[0]
 
 

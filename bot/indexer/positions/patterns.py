@@ -34,6 +34,7 @@ from bot.indexer.positions.vocabulary import (
     STANCE,
     STANCE_ADJECTIVES,
     STANCE_NOUNS,
+    UNCERTAIN_MODALS,
 )
 
 
@@ -151,6 +152,8 @@ def reporting_verbs(r: Reading) -> Iterator[Candidate]:
             continue
         if tok.dep_ == "xcomp" and tok.head.lemma_.lower() in ("decline", "refuse"):
             continue  # "declined to comment": nothing was said
+        if any(c.dep_ == "aux" and c.lower_ in UNCERTAIN_MODALS for c in tok.children):
+            continue  # "only the ISI could comment on this": nothing was said
         # "… was announced by X", and the participle "a suspension announced by X"
         passive = any(c.dep_ == "auxpass" for c in tok.children) or (
             tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl") and agent_of(tok) is not None

@@ -382,6 +382,27 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("Pakistan", "taliban-support")],
     ),
     (
+        "a relative pronoun is the person it follows",
+        "Talks began with Rex Tillerson, who insisted that Islamabad must act against the "
+        "Haqqani network.",
+        [("United States", "Rex Tillerson", "haqqani-network", "reported")],
+        [("Pakistan", "haqqani-network")],
+    ),
+    (
+        "'he told X': he is not X",
+        "Shahid Khaqan Abbasi met Rex Tillerson in Islamabad.\n\n“We are committed in the "
+        "war against terror,” he told Tillerson.",
+        [],
+        [("United States", "counterterrorism")],
+    ),
+    (
+        "an act in a relative clause about someone is background",
+        "The talks came two days after the departure of Alice Wells, who visited Pakistan "
+        "last week.",
+        [],
+        [("United States", "alliance")],
+    ),
+    (
         "a new reporting verb by class: denounce",
         "President Donald Trump strongly denounced Pakistan's double game in Afghanistan.",
         [("United States", "Donald Trump", "taliban-support", "reported")],

@@ -143,6 +143,11 @@ def find_actions(
                 act = ("aid", "security-aid")
             if act is None or _conditional(tok):
                 continue
+            if tok.dep_ == "relcl" and any(
+                c.dep_.startswith("nsubj") and c.lower_ in ("who", "which", "that")
+                for c in tok.children
+            ):
+                continue  # "Alice Wells, who visited Pakistan last week": background
             object_class, default_topic = act
             objects = _objects_text(tok)
             pattern = ACT_OBJECTS.get(object_class)

@@ -104,20 +104,59 @@ def resolve_mention(
     """The speaker a mention names; `within` clips the mention's phrase to one part of a
     coordinated subject."""
     lower = tok.lower_
+    if lower in ("who", "which", "that") and tok.head.dep_ in ("relcl", "acl"):
+        # "Tillerson, who insisted …": the relative pronoun is the noun it follows
+        antecedent = tok.head.head
+        if antecedent.i != tok.i and antecedent.pos_ in ("PROPN", "NOUN"):
+            return resolve_mention(antecedent, ctx, allow_state=allow_state)
+        return None
     if lower in PRONOUNS and tok.pos_ == "PRON":
-        role = PRONOUNS[lower]
-        if role == "person":
-            earlier = _person_earlier_in_sentence(tok, ctx)
-            if earlier is not None:
-                return earlier
-            if ctx.last_subject is not None and ctx.unit_index - ctx.last_subject_unit <= 1:
-                return ctx.last_subject
-            return ctx.last_person or ctx.last_mentioned
-        if role == "body":
-            return ctx.last_body or ctx.last_any
-        if lower == "we":
-            return None  # inside narration "we" is the outlet; quotes handle themselves
-        return ctx.last_group or ctx.last_body or ctx.last_person
+        found = _pronoun(tok, ctx)
+        if found is not None and found.name and _is_listener(found.name, tok):
+            return None  # "he told Tillerson": he is not Tillerson
+        return found
+    return _mention(tok, ctx, allow_state=allow_state, within=within)
+
+
+def _is_listener(name: str, pronoun: Token) -> bool:
+    """Whether the person is the object or addressee of the pronoun's own verb."""
+    verb = pronoun.head
+    surname = name.split()[-1].casefold()
+    addressed = (
+        c
+        for c in verb.children
+        if c.dep_ in ("dobj", "dative", "iobj") or (c.dep_ == "prep" and c.lower_ in ("to", "with"))
+    )
+    return any(t.lower_ == surname for c in addressed for t in c.subtree)
+
+
+def _pronoun(tok: Token, ctx: ArticleContext) -> Speaker | None:
+    """He/she: a person named earlier in the sentence, else the previous unit's subject,
+    else the last person; it: the last body; they: the last group."""
+    lower = tok.lower_
+    role = PRONOUNS[lower]
+    if role == "person":
+        earlier = _person_earlier_in_sentence(tok, ctx)
+        if earlier is not None:
+            return earlier
+        if ctx.last_subject is not None and ctx.unit_index - ctx.last_subject_unit <= 1:
+            return ctx.last_subject
+        return ctx.last_person or ctx.last_mentioned
+    if role == "body":
+        return ctx.last_body or ctx.last_any
+    if lower == "we":
+        return None  # inside narration "we" is the outlet; quotes handle themselves
+    return ctx.last_group or ctx.last_body or ctx.last_person
+
+
+def _mention(
+    tok: Token,
+    ctx: ArticleContext,
+    *,
+    allow_state: bool = True,
+    within: tuple[int, int] | None = None,
+) -> Speaker | None:
+    """A mention that is not a pronoun: a name, a title, a body, a state, a group."""
     mention = span_of(tok)
     full = phrase_of(tok, within) if tok.n_lefts else mention
     appos = next((c for c in tok.children if c.dep_ == "appos"), None)

@@ -159,6 +159,9 @@ REPORTING = frozenset(
         "swear",
         "bemoan",
         "fault",
+        "allude",
+        "hint",
+        "lash",
     ]
 )
 

@@ -316,15 +316,15 @@ def positions_for_export(
     actor: str | None = None,
     since: dt.date | None = None,
 ) -> Iterable[tuple[Position, Article]]:
-    """Every position with its article, newest first, for the JSON export."""
+    """Every position with its article, newest said first, for the JSON export."""
     stmt = select(Position, Article).join(Article, Position.article_id == Article.id)
     if topic:
         stmt = stmt.where(Position.topic == topic)
     if actor:
         stmt = stmt.where(Position.actor == actor)
     if since:
-        stmt = stmt.where(Position.published >= since)
-    stmt = stmt.order_by(Position.published.desc(), Position.id)
+        stmt = stmt.where(Position.stated_date >= since)
+    stmt = stmt.order_by(Position.stated_date.desc(), Position.id)
     yield from session.execute(stmt).tuples()
 
 

@@ -32,8 +32,7 @@ BODY = (
         (
             f"Crossings review\n\nKARACHI, 14 December: {BODY}",
             dt.date(2025, 12, 14),  # no year and not yet this year: last December
-            "text: dateline “KARACHI, 14 December” (no year: the latest such day up to "
-            "2026-12-02)",
+            "text: dateline “KARACHI, 14 December” (no year: the latest such day up to 2026-12-02)",
         ),
         (
             f"Crossings review\n\nWASHINGTON — March 3, 2026 — {BODY}",

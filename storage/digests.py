@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -616,6 +616,7 @@ def previous_position(session: Session, newest: PositionRow) -> PositionRow | No
         .where(
             Position.topic == newest.topic,
             Position.actor == newest.actor,
+            Position.is_repeat == false(),
             Position.article_id != newest.source.article_id,
             (Position.stated_date < newest.stated_date)
             | ((Position.stated_date == newest.stated_date) & (Position.id < newest.id)),
@@ -641,6 +642,7 @@ def latest_positions(
             .where(
                 Position.topic == topic,
                 Position.actor == actor,
+                Position.is_repeat == false(),
                 Position.created_at < _naive(until),
             )
             .order_by(Position.stated_date.desc(), Position.id.desc())

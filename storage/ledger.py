@@ -178,6 +178,14 @@ def add_article(
         statement_id, stated_on, stated_basis = _statement_for(
             session, p, row.id, stated_on, stated_basis, same_statement, window_days
         )
+        repeat = (
+            session.scalar(
+                select(Position.id)
+                .where(Position.statement_id == statement_id, Position.topic == p.topic)
+                .limit(1)
+            )
+            is not None
+        )
         session.add(
             Position(
                 article_id=row.id,
@@ -193,6 +201,7 @@ def add_article(
                 stated_date=period_start(stated_on),
                 stated_basis=stated_basis[:300],
                 statement_id=statement_id,
+                is_repeat=repeat,
                 stance=p.stance,
                 stance_cue=p.stance_cue[:300] if p.stance_cue else None,
             )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -104,9 +105,10 @@ class Statement(Base):
 class Position(Base):
     __tablename__ = "positions"
     __table_args__ = (
-        # "newest first" is by when it was said, not when the article ran
-        Index("ix_positions_topic_stated", "topic", "stated_date"),
-        Index("ix_positions_actor_topic_stated", "actor", "topic", "stated_date"),
+        # "newest first" is by when it was said, not when the article ran; is_repeat sits
+        # before the date so "one row per statement, newest first" is an ordered range
+        Index("ix_positions_topic_stated", "topic", "is_repeat", "stated_date"),
+        Index("ix_positions_actor_topic_stated", "actor", "topic", "is_repeat", "stated_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +137,9 @@ class Position(Base):
     statement_id: Mapped[int] = mapped_column(
         ForeignKey("statements.id"), index=True, nullable=True
     )
+    # Another article's report of a statement already on record under this topic: the
+    # statement is shown (and counted) once, by its first report.
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Toward the other state: critical | neutral | conciliatory, and the words behind it.
     stance: Mapped[str | None] = mapped_column(String(20))
     stance_cue: Mapped[str | None] = mapped_column(String(300))

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, false, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Position
@@ -188,14 +188,15 @@ def positions_on(
     limit: int = 10,
     offset: int = 0,
 ) -> list[PositionRow]:
-    """Positions on a topic, newest first by when they were said (ties: latest recorded
-    first); since:/until: compare the stated date too.
+    """Statements on a topic, newest first by when they were said (ties: latest recorded
+    first); since:/until: compare the stated date too. One row per statement: its first
+    report (later reports by other outlets are `is_repeat`).
 
     Served by ix_positions_actor_topic_stated with an actor, else by
     ix_positions_topic_stated; both deliver rows already in order, so a page costs
     `offset + limit` index steps, not a sort of the topic.
     """
-    stmt = _positions_stmt().where(Position.topic == topic)
+    stmt = _positions_stmt().where(Position.topic == topic, Position.is_repeat == false())
     if actor is not None:
         stmt = stmt.where(Position.actor == actor)
     excluded = list(exclude_actors)
@@ -221,59 +222,41 @@ def statements_on(
     limit: int = 10,
     offset: int = 0,
 ) -> list[PositionRow]:
-    """Statements on a topic, newest first: each once, however many articles reported it.
-
-    Each row is the statement's first report, with the others in `also_reported`. Reads
-    `positions_on` in growing pages (the reports of one statement share its date, so they
-    sit together in the index order) until `offset + limit` statements are found.
-    """
-    want = offset + limit
-    firsts: dict[int, PositionRow] = {}
-    fetched, page = 0, max(want * 2, 8)
-    while len(firsts) < want:
-        rows = positions_on(
-            session,
-            topic,
-            actor=actor,
-            exclude_actors=exclude_actors,
-            since=since,
-            until=until,
-            limit=page,
-            offset=fetched,
-        )
-        for row in rows:
-            firsts.setdefault(row.statement, row)
-        fetched += len(rows)
-        if len(rows) < page:
-            break
-        page *= 2
-    chosen = list(firsts.values())[offset:want]
-    return _with_reports(session, chosen, topic=topic)
+    """`positions_on`, each statement with the other articles that reported it."""
+    rows = positions_on(
+        session,
+        topic,
+        actor=actor,
+        exclude_actors=exclude_actors,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return _with_reports(session, rows)
 
 
-def _with_reports(
-    session: Session, rows: list[PositionRow], *, topic: str | None = None
-) -> list[PositionRow]:
-    """Each statement shown by its earliest report, with every other article reporting it
-    (one ix_positions_statement_id probe for the page)."""
+def _with_reports(session: Session, rows: list[PositionRow]) -> list[PositionRow]:
+    """Each statement with every other article reporting it (one ix_positions_statement_id
+    probe for the page)."""
     ids = [r.statement_id for r in rows if r.statement_id is not None]
     if not ids:
         return rows
-    stmt = _positions_stmt().where(Position.statement_id.in_(ids)).order_by(Position.id)
-    siblings: dict[int, list[PositionRow]] = {}
+    stmt = (
+        select(Position.statement_id, *_SOURCE_COLS)
+        .join(Article, Position.article_id == Article.id)
+        .where(Position.statement_id.in_(ids))
+        .order_by(Position.id)
+    )
+    sources: dict[int, dict[int, SourceRef]] = {}
     for raw in session.execute(stmt).all():
-        p = _position(raw)
-        siblings.setdefault(p.statement, []).append(p)
+        source = _source(raw, 1)
+        sources.setdefault(raw[0], {}).setdefault(source.article_id, source)
     out = []
     for row in rows:
-        reports = siblings.get(row.statement, [row])
-        same_topic = [p for p in reports if topic is None or p.topic == topic]
-        first = same_topic[0] if same_topic else row
-        others: dict[int, SourceRef] = {}
-        for p in reports:
-            if p.source.article_id != first.source.article_id:
-                others.setdefault(p.source.article_id, p.source)
-        out.append(replace(first, also_reported=tuple(others.values())))
+        others = sources.get(row.statement, {})
+        also = tuple(s for a, s in others.items() if a != row.source.article_id)
+        out.append(replace(row, also_reported=also) if also else row)
     return out
 
 
@@ -284,12 +267,10 @@ def actor_counts_on(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> dict[str, int]:
-    """How many statements each actor has on a topic (the topic index, then the rows).
-
-    Counts statements, not reports: one statement carried by three outlets is one."""
-    statement = func.coalesce(Position.statement_id, Position.id)
-    stmt = select(Position.actor, func.count(func.distinct(statement))).where(
-        Position.topic == topic
+    """How many statements each actor has on a topic: one carried by three outlets is one
+    (a covering scan of ix_positions_actor_topic_stated)."""
+    stmt = select(Position.actor, func.count()).where(
+        Position.topic == topic, Position.is_repeat == false()
     )
     if since is not None:
         stmt = stmt.where(Position.stated_date >= since)
@@ -319,7 +300,7 @@ def most_active_topics(
     Counts over ix_positions_topic_stated alone (topic and date are both in it), so
     this never reads the table.
     """
-    stmt = select(Position.topic, func.count().label("n"))
+    stmt = select(Position.topic, func.count().label("n")).where(Position.is_repeat == false())
     if since is not None:
         stmt = stmt.where(Position.stated_date >= since)
     stmt = stmt.group_by(Position.topic).order_by(text("n DESC"), Position.topic).limit(limit)

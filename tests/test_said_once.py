@@ -207,3 +207,18 @@ def test_same_statement_cases(new: str, earlier: str, same: bool) -> None:
 
     position = ExtractedPosition("United States", "Donald Trump", None, "trust", "c", new, "quote")
     assert same_statement(position, report(earlier, claim="other")) is same
+
+
+def test_retracting_the_first_report_shows_the_next_one(ledger: Ledger) -> None:
+    from storage import admin
+
+    with ledger.db.session() as s:
+        assert admin.retract(s, 1) is not None  # the Harbour Times article
+    reply = ledger.run("/position aid by:us")
+    quotes = [b for b in reply.blocks if isinstance(b, Quote)]
+    assert [q.link for q in quotes] == [
+        "https://northern.example/aid-row",  # the later statement
+        "https://valley.example/envoy",  # the post, now shown by its next report
+    ]
+    also = [b.text for b in reply.blocks if isinstance(b, Section) and "also reported" in b.text]
+    assert also == ["also reported by 1 outlet: Northern Ledger"]

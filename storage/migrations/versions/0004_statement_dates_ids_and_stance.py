@@ -2,7 +2,8 @@
 
 Adds stated_on / stated_date / stated_basis (the statement's own date, not the article's),
 statement_id (the reports of one statement share it; `statements` holds one row per
-statement), and stance / stance_cue. Existing rows are backfilled: each is its own
+statement), is_repeat (a later report of a statement already on record under the topic),
+and stance / stance_cue. Existing rows are backfilled: each is its own
 statement, dated by its article.
 
 Columns are added with plain ALTER TABLE, never batch mode: on SQLite batch mode rebuilds
@@ -27,8 +28,8 @@ OLD_INDEXES = {
     "ix_positions_actor_topic_published": ["actor", "topic", "published"],
 }
 NEW_INDEXES = {
-    "ix_positions_topic_stated": ["topic", "stated_date"],
-    "ix_positions_actor_topic_stated": ["actor", "topic", "stated_date"],
+    "ix_positions_topic_stated": ["topic", "is_repeat", "stated_date"],
+    "ix_positions_actor_topic_stated": ["actor", "topic", "is_repeat", "stated_date"],
     "ix_positions_statement_id": ["statement_id"],
 }
 
@@ -46,6 +47,10 @@ def upgrade() -> None:
     op.add_column("positions", sa.Column("stated_basis", sa.String(length=300), nullable=True))
     fk = [] if dialect == "sqlite" else [sa.ForeignKey("statements.id")]
     op.add_column("positions", sa.Column("statement_id", sa.Integer(), *fk, nullable=True))
+    op.add_column(
+        "positions",
+        sa.Column("is_repeat", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     op.add_column("positions", sa.Column("stance", sa.String(length=20), nullable=True))
     op.add_column("positions", sa.Column("stance_cue", sa.String(length=300), nullable=True))
 
@@ -82,7 +87,15 @@ def downgrade() -> None:
         op.create_index(name, "positions", cols, unique=False)
     for name in NEW_INDEXES:
         op.drop_index(name, table_name="positions")
-    columns = ["stance_cue", "stance", "statement_id", "stated_basis", "stated_date", "stated_on"]
+    columns = [
+        "stance_cue",
+        "stance",
+        "is_repeat",
+        "statement_id",
+        "stated_basis",
+        "stated_date",
+        "stated_on",
+    ]
     if dialect == "sqlite":
         # DROP COLUMN (SQLite ≥ 3.35) keeps the table and so its full-text triggers
         for column in columns:

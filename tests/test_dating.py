@@ -175,3 +175,9 @@ def test_positions_found_in_the_article_by_offset(nlp: Language) -> None:
         ("2022-03-09", "article date"),  # evidence not found: the article's date
         ("2020", None),  # already dated by an earlier stage: kept
     ]
+
+
+def test_a_duration_is_not_a_date(nlp: Language) -> None:
+    sentence = "The alliance would withdraw all troops within 14 months, the envoy said."
+    stated = date_statement(nlp(sentence)[:], PUBLISHED)
+    assert (stated.on, stated.basis) == ("2022-03-09", "article date")

@@ -19,7 +19,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-import dateparser
 from spacy.tokens import Doc, Span, Token
 
 from bot.indexer.types import ExtractedPosition
@@ -303,17 +302,6 @@ def _relative_day(low: str, published: dt.date) -> tuple[str, bool] | None:
                 y, m = divmod(published.year * 12 + published.month - 1 - n, 12)
                 return f"{y:04d}-{m + 1:02d}", True
             return f"{published.year - n:04d}", True
-    parsed = dateparser.parse(
-        low,
-        languages=["en"],
-        settings={
-            "RELATIVE_BASE": dt.datetime.combine(published, dt.time()),
-            "PREFER_DATES_FROM": "past",
-            "REQUIRE_PARTS": ["day", "month", "year"],
-        },
-    )
-    if parsed is not None:
-        return parsed.date().isoformat(), True
     return None
 
 

@@ -78,6 +78,8 @@ class Ledger:
     def __init__(self, url: str) -> None:
         self.settings = build_settings(url)
         self.db = Database(url)
+        with self.db.session() as s:  # followed before anything arrives, to test alerts
+            digests.add_follow(s, platform="slack", user="U9", topic="security-aid")
         self.indexer = Indexer(self.db, self.settings)
         self.services = Services.build(self.settings, self.db)
         self.after_first: dt.datetime | None = None
@@ -154,6 +156,14 @@ def test_digest_does_not_repeat_a_statement_already_recorded(ledger: Ledger) -> 
     texts = [p.evidence for p in new]
     assert any(REVIEW in t for t in texts)
     assert not any(POST in t for t in texts)  # other outlets quoting a known post
+
+
+def test_alert_not_repeated_for_another_outlets_report(ledger: Ledger) -> None:
+    with ledger.db.session() as s:
+        due = digests.alerts_due(s, platform="slack", not_before=dt.datetime(2000, 1, 1))
+    by_article = {a.article_id: [p.evidence for p in a.positions] for a in due}
+    assert set(by_article) == {1, 3}  # the Valley Courier only re-reports the post
+    assert len(by_article[3]) == 1 and REVIEW in by_article[3][0]
 
 
 def test_positions_json_gives_every_report_the_same_statement_id(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Position, Statement, Story
@@ -251,12 +251,12 @@ def _statement_for(
 ) -> tuple[int, str, str]:
     """The statement this position reports, and the date it carries.
 
-    Candidates are the same actor's positions on the same topic near the stated date
-    (ix_positions_actor_topic_stated), plus the rows already written for this article
-    (one sentence tagged with several topics is one statement). A statement keeps one
-    date: the best grounded of its reports (a date read from the sentence beats an
-    article's date; among equals the earliest, since a statement is never made after its
-    first report), and every report is aligned to it.
+    Candidates are the first reports of the same actor's statements on the same topic
+    near the stated date (an ix_positions_actor_topic_stated range), plus the rows already
+    written for this article (one sentence tagged with several topics is one statement).
+    A statement keeps one date: the best grounded of its reports (a date read from the
+    sentence beats an article's date; among equals the earliest, since a statement is
+    never made after its first report), and every report is aligned to it.
     """
     start = period_start(stated_on)
     window = dt.timedelta(days=window_days)
@@ -275,6 +275,7 @@ def _statement_for(
             .where(
                 Position.actor == p.actor,
                 Position.topic == p.topic,
+                Position.is_repeat == false(),  # each statement once, by its first report
                 Position.stated_date >= start - window,
                 Position.stated_date <= start + window,
                 Position.article_id != article_id,

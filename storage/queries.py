@@ -283,10 +283,11 @@ def actor_counts_on(
 def latest_position_by_actor(
     session: Session, topic: str, actors: Iterable[str]
 ) -> dict[str, PositionRow]:
-    """Each actor's newest position on a topic: one LIMIT 1 probe of the actor index each."""
+    """Each actor's newest statement on a topic, with the other outlets that reported it:
+    one LIMIT 1 probe of the actor index each."""
     out: dict[str, PositionRow] = {}
     for actor in actors:
-        rows = positions_on(session, topic, actor=actor, limit=1)
+        rows = statements_on(session, topic, actor=actor, limit=1)
         if rows:
             out[actor] = rows[0]
     return out

@@ -138,6 +138,22 @@ def test_position_shows_the_statement_once_with_the_other_outlets(ledger: Ledger
     assert "2 positions by United States" in reply.text  # statements, not reports
 
 
+def test_brief_names_the_other_outlets_too(ledger: Ledger) -> None:
+    reply = ledger.run("/brief aid")
+    quotes = [b for b in reply.blocks if isinstance(b, Quote)]
+    assert [q.date for q in quotes] == ["2025-12-31"]  # the US's latest said, not reported
+    assert "also reported" not in reply.text  # that statement had one source
+    from storage import admin
+
+    with ledger.db.session() as s:
+        admin.retract(s, 3)  # the Northern Ledger: the later statement goes with it
+    reply = ledger.run("/brief aid")
+    quotes = [b for b in reply.blocks if isinstance(b, Quote)]
+    assert [q.date for q in quotes] == ["2025-12-29"]  # the post is now the latest
+    also = [b.text for b in reply.blocks if isinstance(b, Section) and "also reported" in b.text]
+    assert also == ["also reported by 1 outlet: Valley Courier"]
+
+
 def test_search_shows_the_sentence_once_with_all_its_topics(ledger: Ledger) -> None:
     with ledger.db.session() as s:
         from storage import queries

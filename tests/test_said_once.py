@@ -125,7 +125,11 @@ def test_three_outlets_one_post_is_one_statement_with_three_sources(ledger: Ledg
 def test_position_shows_the_statement_once_with_the_other_outlets(ledger: Ledger) -> None:
     reply = ledger.run("/position aid by:us")
     quotes = [b for b in reply.blocks if isinstance(b, Quote)]
-    assert [q.date for q in quotes] == ["2025-12-31", "2025-12-29"]  # newest said first
+    # newest said first, and when each report ran
+    assert [q.date for q in quotes] == [
+        "2025-12-31, reported 2026-01-04",
+        "2025-12-29, reported 2026-01-02",
+    ]
     assert REVIEW in quotes[0].text and "lies" in quotes[1].text
     assert quotes[1].link == "https://harbour.example/aid-post"  # the first report
     also = [b for b in reply.blocks if isinstance(b, Section) and "also reported" in b.text]
@@ -141,7 +145,7 @@ def test_position_shows_the_statement_once_with_the_other_outlets(ledger: Ledger
 def test_brief_names_the_other_outlets_too(ledger: Ledger) -> None:
     reply = ledger.run("/brief aid")
     quotes = [b for b in reply.blocks if isinstance(b, Quote)]
-    assert [q.date for q in quotes] == ["2025-12-31"]  # the US's latest said, not reported
+    assert [q.date for q in quotes] == ["2025-12-31, reported 2026-01-04"]  # latest said
     assert "also reported" not in reply.text  # that statement had one source
     from storage import admin
 
@@ -149,7 +153,7 @@ def test_brief_names_the_other_outlets_too(ledger: Ledger) -> None:
         admin.retract(s, 3)  # the Northern Ledger: the later statement goes with it
     reply = ledger.run("/brief aid")
     quotes = [b for b in reply.blocks if isinstance(b, Quote)]
-    assert [q.date for q in quotes] == ["2025-12-29"]  # the post is now the latest
+    assert [q.date for q in quotes] == ["2025-12-29, reported 2026-01-02"]  # now the latest
     also = [b.text for b in reply.blocks if isinstance(b, Section) and "also reported" in b.text]
     assert also == ["also reported by 1 outlet: Valley Courier"]
 

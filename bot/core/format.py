@@ -43,6 +43,14 @@ def attribution(p: PositionRow) -> str:
     return f"{who} ({p.actor})"
 
 
+def said_date(p: PositionRow) -> str:
+    """When it was said; and when it was reported, if that differs ("2018, reported
+    2022-09-11": a background line of a later article)."""
+    said = p.stated_text
+    reported = date_text(p.source.published, p.source.date_precision)
+    return said if said == reported else f"{said}, reported {reported}"
+
+
 def quote(p: PositionRow) -> Quote:
     link = p.source.url
     label = source_label(p.source)
@@ -51,7 +59,7 @@ def quote(p: PositionRow) -> Quote:
     return Quote(
         text=shorten(p.evidence, MAX_QUOTE_CHARS),
         attribution=attribution(p),
-        date=p.stated_text,
+        date=said_date(p),
         source_label=label,
         link=link,
     )

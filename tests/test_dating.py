@@ -98,6 +98,8 @@ SAID_NOW = [
     "The minister will visit Washington next week, the spokesperson said.",
     "Pakistan said it expects the talks to resume in June.",
     '"Since 2001 we have given everything," the prime minister said.',
+    "Pakistan has said since 2001 that it stands on the front line.",
+    "The envoy said until June that the talks were on track.",
 ]
 
 

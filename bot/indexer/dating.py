@@ -40,6 +40,10 @@ OCCASIONS = frozenset(
         )
     ).split()
 )
+# Words that make a date the edge of a span rather than the time of an act.
+SPANS = frozenset(
+    ["since", "until", "till", "through", "throughout", "within", "for", "by", "from"]
+)
 MONTHS = {
     name: i
     for i, names in enumerate(
@@ -121,7 +125,7 @@ def date_statement(span: Span, published: dt.date, precision: str = "day") -> St
             if found is None:
                 continue
             on, relative = found
-            kind = _kind(ent, sent, relative)
+            kind = _kind(ent, relative)
             return StatedDate(on, f"{kind}: {_words(ent)}")
     return article_dated(published, precision)
 
@@ -148,6 +152,8 @@ def _quoted(ent: Span, sent: Span) -> bool:
 
 
 def _governs(ent: Span, sent: Span) -> bool:
+    if ent.start > 0 and ent.doc[ent.start - 1].lower_ in SPANS:
+        return False  # "since 2001", "until June", "within 14 months": a span, not a time
     verb = _verb_of(ent)
     if verb is None:
         return False
@@ -176,7 +182,7 @@ def _verb_of(ent: Span) -> Token | None:
     return tok if tok.pos_ in ("VERB", "AUX") else None
 
 
-def _kind(ent: Span, sent: Span, relative: bool) -> str:
+def _kind(ent: Span, relative: bool) -> str:
     verb = _verb_of(ent)
     if verb is not None and _past_perfect(verb):
         return BACKGROUND

@@ -236,6 +236,14 @@ def statements_on(
     return _with_reports(session, rows)
 
 
+def with_other_reports(
+    session: Session, groups: dict[str, list[PositionRow]]
+) -> dict[str, list[PositionRow]]:
+    """`_with_reports` for several lists of statements in one look-up (a reply's groups)."""
+    done = {p.id: p for p in _with_reports(session, [p for g in groups.values() for p in g])}
+    return {label: [done[p.id] for p in rows] for label, rows in groups.items()}
+
+
 def _with_reports(session: Session, rows: list[PositionRow]) -> list[PositionRow]:
     """Each statement with every other article reporting it (one ix_positions_statement_id
     probe for the page)."""
@@ -284,13 +292,12 @@ def latest_position_by_actor(
     session: Session, topic: str, actors: Iterable[str]
 ) -> dict[str, PositionRow]:
     """Each actor's newest statement on a topic, with the other outlets that reported it:
-    one LIMIT 1 probe of the actor index each."""
-    out: dict[str, PositionRow] = {}
+    one LIMIT 1 probe of the actor index each, then one statement look-up for all."""
+    latest: list[PositionRow] = []
     for actor in actors:
-        rows = statements_on(session, topic, actor=actor, limit=1)
-        if rows:
-            out[actor] = rows[0]
-    return out
+        latest += positions_on(session, topic, actor=actor, limit=1)
+    # one look-up of the other outlets for every side at once
+    return {p.actor: p for p in _with_reports(session, latest)}
 
 
 def most_active_topics(

@@ -67,7 +67,7 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
     with services.db.session() as session:
         counts = queries.actor_counts_on(session, topic.id, since=since, until=until)
         found = {
-            label: queries.statements_on(
+            label: queries.positions_on(
                 session,
                 topic.id,
                 actor=who,
@@ -79,6 +79,7 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
             )
             for label, who, excluded in groups
         }
+        found = queries.with_other_reports(session, found)
     total = sum(counts.values()) if not actor else counts.get(actor, 0)
     blocks: list[Block] = [Header(shorten(f"{topic.label}", 140))]
     scope = _scope_text(since, until, actor)

@@ -38,6 +38,16 @@ EXPLICIT = [
 ]
 RELATIVE = [
     (
+        "In a notification to Congress on Monday, the department said it approved the sale.",
+        "2022-03-07",
+        "relative date: on Monday",
+    ),
+    (
+        "Over the long weekend, the administration cancelled the payment.",
+        "2022-03-05",
+        "relative date: Over the long weekend",
+    ),
+    (
         "The minister said on Tuesday that the border would reopen.",
         "2022-03-08",
         "relative date: on Tuesday",
@@ -177,6 +187,19 @@ def test_positions_found_in_the_article_by_offset(nlp: Language) -> None:
         ("2022-03-09", "article date"),  # evidence not found: the article's date
         ("2020", None),  # already dated by an earlier stage: kept
     ]
+
+
+def test_a_closing_quote_left_on_the_next_sentence_opens_nothing(nlp: Language) -> None:
+    text = (
+        'The envoy ended on a warning: "No more."\n\n'
+        'After the meeting on Monday, the minister said the sides had "made a fresh start."'
+    )
+    doc = nlp(text)
+    start = text.index("After")
+    evidence = text[start:]
+    position = ExtractedPosition("Pakistan", None, None, "trust", "c", evidence, "reported")
+    [dated] = date_positions(doc, [position], PUBLISHED)
+    assert (dated.stated_on, dated.stated_basis) == ("2022-03-07", "relative date: on Monday")
 
 
 def test_a_duration_is_not_a_date(nlp: Language) -> None:

@@ -36,10 +36,11 @@ OCCASIONS = frozenset(
             "statement statements interview speech tweet tweets post posts briefing briefings",
             "conference remarks remark address meeting meetings letter session hearing",
             "testimony talk talks call visit message communique communiqué declaration",
-            "appearance editorial op-ed column",
+            "appearance editorial op-ed column notification announcement notice release",
         )
     ).split()
 )
+_CLOSING_LEAD = re.compile(r"^\s*[\"”](?=\s)")
 # Words that make a date the edge of a span rather than the time of an act.
 SPANS = frozenset(
     ["since", "until", "till", "through", "throughout", "within", "for", "by", "from"]
@@ -146,6 +147,9 @@ def date_in_doc(
 def _quoted(ent: Span, sent: Span) -> bool:
     """Inside quotation marks: part of what was said, not when it was said."""
     before = sent.doc.text[sent.start_char : ent.start_char]
+    # a quote mark then a space closes the previous sentence's quote (the parser often
+    # hands it to the next sentence); an opening one is followed by the quoted word
+    before = _CLOSING_LEAD.sub("", before)
     straight = before.count('"')
     opened = before.count("“") - before.count("”")
     return straight % 2 == 1 or opened > 0
@@ -195,11 +199,10 @@ def _past_perfect(verb: Token) -> bool:
 
 def _words(ent: Span) -> str:
     """The date with the word that introduces it ("in July", "on 3 March 2026")."""
-    first = ent[0]
-    if first.i > 0 and first.nbor(-1).dep_ == "prep" and first.nbor(-1).head == ent.root.head:
-        return first.nbor(-1).text + " " + ent.text
     prev = ent.doc[ent.start - 1] if ent.start > 0 else None
-    if prev is not None and prev.lower_ in ("on", "in", "since", "during"):
+    if prev is not None and (
+        (prev.dep_ == "prep" and ent.root.head == prev) or prev.lower_ in ("on", "in", "during")
+    ):
         return prev.text + " " + ent.text
     return ent.text
 
@@ -280,6 +283,10 @@ def _relative_day(low: str, published: dt.date) -> tuple[str, bool] | None:
         back = (published.weekday() - WEEKDAYS[weekday.group(1)]) % 7
         if "last" in low.split() and back == 0:
             back = 7
+        return (published - dt.timedelta(days=back)).isoformat(), True
+    if re.search(r"\bweekend\b", low) and not re.search(r"\b(next|coming)\b", low):
+        # "over the weekend", "last weekend": the Saturday of the latest weekend before
+        back = (published.weekday() - 5) % 7 or 7
         return (published - dt.timedelta(days=back)).isoformat(), True
     if re.search(r"\b(last|previous|past) week\b", low):
         monday = published - dt.timedelta(days=published.weekday() + 7)

@@ -146,6 +146,7 @@ def test_reporting_date_wins_over_the_date_inside_the_quote(nlp: Language) -> No
         ("three weeks ago", dt.date(2022, 3, 9), "day", ("2022-02-16", True)),
         ("on Tuesday", dt.date(2022, 3, 1), "month", ("2022-03", True)),  # month-dated article
         ("5 January 2030", dt.date(2022, 3, 9), "day", None),  # after the article: a plan
+        ("the past year", dt.date(2022, 3, 9), "day", None),  # a span up to now, not 2021
         ("next week", dt.date(2022, 3, 9), "day", None),
         ("31 February 2020", dt.date(2022, 3, 9), "day", ("2020-02", False)),
     ],

@@ -288,17 +288,17 @@ def _relative_day(low: str, published: dt.date) -> tuple[str, bool] | None:
         # "over the weekend", "last weekend": the Saturday of the latest weekend before
         back = (published.weekday() - 5) % 7 or 7
         return (published - dt.timedelta(days=back)).isoformat(), True
-    if re.search(r"\b(last|previous|past) week\b", low):
+    if re.search(r"\b(last|previous) week\b", low):
         monday = published - dt.timedelta(days=published.weekday() + 7)
         return monday.isoformat(), True
     if re.search(r"\b(earlier )?this week\b", low):
         return (published - dt.timedelta(days=published.weekday())).isoformat(), True
-    if re.search(r"\b(last|previous|past) month\b", low):
+    if re.search(r"\b(last|previous) month\b", low):
         first = published.replace(day=1) - dt.timedelta(days=1)
         return f"{first:%Y-%m}", True
     if re.search(r"\b(earlier )?this month\b", low):
         return f"{published:%Y-%m}", True
-    if re.search(r"\b(last|previous|past) year\b", low):
+    if re.search(r"\b(last|previous) year\b", low):
         return f"{published.year - 1:04d}", True
     if re.search(r"\b(earlier )?this year\b", low):
         return f"{published.year:04d}", True

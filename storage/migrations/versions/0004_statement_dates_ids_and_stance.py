@@ -45,6 +45,8 @@ def upgrade() -> None:
     op.add_column("positions", sa.Column("stated_on", sa.String(length=10), nullable=True))
     op.add_column("positions", sa.Column("stated_date", sa.Date(), nullable=True))
     op.add_column("positions", sa.Column("stated_basis", sa.String(length=300), nullable=True))
+    # Alembic adds a foreign key on SQLite only through batch mode (a table rebuild, see
+    # above), so there the reference is kept by the ledger, which always writes both.
     fk = [] if dialect == "sqlite" else [sa.ForeignKey("statements.id")]
     op.add_column("positions", sa.Column("statement_id", sa.Integer(), *fk, nullable=True))
     op.add_column(
@@ -62,13 +64,10 @@ def upgrade() -> None:
             "SELECT setval(pg_get_serial_sequence('statements', 'id'), "
             "coalesce((SELECT max(id) FROM statements), 0) + 1, false)"
         )
-    month = (
-        "to_char(published, 'YYYY-MM')"
-        if dialect == "postgresql"
-        else ("strftime('%Y-%m', published)")
-    )
-    year = "to_char(published, 'YYYY')" if dialect == "postgresql" else "strftime('%Y', published)"
-    day = "to_char(published, 'YYYY-MM-DD')" if dialect == "postgresql" else "published"
+    if dialect == "postgresql":
+        year, month, day = (f"to_char(published, '{f}')" for f in ("YYYY", "YYYY-MM", "YYYY-MM-DD"))
+    else:
+        year, month, day = "strftime('%Y', published)", "strftime('%Y-%m', published)", "published"
     op.execute(
         "UPDATE positions SET statement_id = id, stated_date = published, "
         "stated_basis = 'article date', stated_on = CASE "

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from bot.core.commands import REGISTRY, Ctx, usage_reply
 from bot.core.divergence import Statement, diverge
-from bot.core.format import PK, SIDES, US, date_text, plural, quote, shorten
+from bot.core.format import PK, SIDES, US, plural, quote, reported_by, shorten
 from bot.core.handlers.common import date_options, finish, hit_blocks, page_option
 from bot.core.invocation import Invocation
 from bot.core.reply import Action, Block, Buttons, Context, Divider, Header, Reply, Section, Span
@@ -80,6 +80,7 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
             )
             for label, who, excluded in groups
         }
+        found = queries.with_other_reports(session, found)
     total = sum(counts.values()) if not actor else counts.get(actor, 0)
     blocks: list[Block] = [Header(shorten(f"{topic.label}", 140))]
     scope = _scope_text(since, until, actor)
@@ -111,7 +112,10 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
         blocks.append(Divider())
         n = counts.get(label, 0) if label != "Others" else others
         blocks.append(Section((Span(label, bold=True), Span(f"  ({n})"))))
-        blocks.extend(quote(p) for p in rows)
+        for p in rows:
+            blocks.append(quote(p))
+            if p.also_reported:
+                blocks.append(reported_by(p.also_reported))
     continuation = canonical.line(page=str(page + 1)) if more else None
     if page > 1:
         blocks.insert(1, Context(f"Page {page}"))
@@ -158,10 +162,10 @@ def _divergence(us: list[queries.PositionRow], pk: list[queries.PositionRow]) ->
     return Section(
         (
             Span("Where they diverge: ", bold=True),
-            Span(f"{_who(a)} ({date_text(a.published, a.source.date_precision)}): "),
+            Span(f"{_who(a)} ({a.stated_text}): "),
             Span(f"“{shorten(a.claim, 220)}”"),
             Span(" — versus — "),
-            Span(f"{_who(b)} ({date_text(b.published, b.source.date_precision)}): "),
+            Span(f"{_who(b)} ({b.stated_text}): "),
             Span(f"“{shorten(b.claim, 220)}”"),
             Span(f" ({found.reason})"),
         )

@@ -172,20 +172,34 @@ def add_article(
     )
     session.add(row)
     session.flush()
+    # this article's sentences already given a statement, and the (statement, topic)
+    # pairs already written: one sentence filed under several topics asks the database once
+    sentences: dict[tuple[str, str], tuple[int, str, str]] = {}
+    written: set[tuple[int, str]] = set()
+    fresh: set[int] = set()  # statements first seen in this article: no earlier reports
     for p in positions:
         stated_on = p.stated_on or _iso(article.published, article.date_precision)
         stated_basis = p.stated_basis or "article date"
-        statement_id, stated_on, stated_basis = _statement_for(
-            session, p, row.id, stated_on, stated_basis, same_statement, window_days
-        )
-        repeat = (
-            session.scalar(
+        key = (p.actor, p.evidence)
+        if key in sentences:
+            statement_id, stated_on, stated_basis = sentences[key]
+        else:
+            statement_id, stated_on, stated_basis, created = _statement_for(
+                session, p, row.id, stated_on, stated_basis, same_statement, window_days
+            )
+            if created:
+                fresh.add(statement_id)
+            sentences[key] = (statement_id, stated_on, stated_basis)
+        repeat = (statement_id, p.topic) in written or (
+            statement_id not in fresh
+            and session.scalar(
                 select(Position.id)
                 .where(Position.statement_id == statement_id, Position.topic == p.topic)
                 .limit(1)
             )
             is not None
         )
+        written.add((statement_id, p.topic))
         session.add(
             Position(
                 article_id=row.id,
@@ -248,8 +262,9 @@ def _statement_for(
     stated_basis: str,
     same: SameStatement | None,
     window_days: int,
-) -> tuple[int, str, str]:
-    """The statement this position reports, and the date it carries.
+) -> tuple[int, str, str, bool]:
+    """The statement this position reports, the date it carries, and whether the
+    statement is new (first reported here).
 
     Candidates are the first reports of the same actor's statements on the same topic
     near the stated date (an ix_positions_actor_topic_stated range), plus the rows already
@@ -267,7 +282,12 @@ def _statement_for(
         .limit(1)
     ).first()
     if same_article is not None:
-        return same_article.statement_id, same_article.stated_on, same_article.stated_basis
+        return (
+            same_article.statement_id,
+            same_article.stated_on,
+            same_article.stated_basis,
+            False,
+        )
     match: Position | None = None
     if same is not None:
         rows = session.scalars(
@@ -293,7 +313,7 @@ def _statement_for(
         statement = Statement()
         session.add(statement)
         session.flush()
-        return statement.id, stated_on, stated_basis
+        return statement.id, stated_on, stated_basis, True
     statement_id = match.statement_id if match.statement_id is not None else match.id
     if _better(stated_on, stated_basis, match.stated_on, match.stated_basis):
         # this report dates the statement better: every earlier report follows it
@@ -303,8 +323,8 @@ def _statement_for(
             earlier.stated_on = stated_on
             earlier.stated_date = start
             earlier.stated_basis = stated_basis[:300]
-        return statement_id, stated_on, stated_basis
-    return statement_id, match.stated_on, match.stated_basis
+        return statement_id, stated_on, stated_basis, False
+    return statement_id, match.stated_on, match.stated_basis, False
 
 
 def _better(on: str, basis: str, than_on: str, than_basis: str) -> bool:

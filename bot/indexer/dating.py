@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
 
+from bot.indexer.positions.syntax import doc_text
 from bot.indexer.types import ExtractedPosition
 
 ARTICLE = "article date"
@@ -146,7 +147,7 @@ def date_in_doc(
 
 def _quoted(ent: Span, sent: Span) -> bool:
     """Inside quotation marks: part of what was said, not when it was said."""
-    before = sent.doc.text[sent.start_char : ent.start_char]
+    before = doc_text(sent.doc)[sent.start_char : ent.start_char]
     # a quote mark then a space closes the previous sentence's quote (the parser often
     # hands it to the next sentence); an opening one is followed by the quoted word
     before = _CLOSING_LEAD.sub("", before)
@@ -326,7 +327,7 @@ def date_positions(
     A position the extractor (or another stage) already dated keeps its date.
     """
     out = []
-    text = doc.text
+    text = doc_text(doc)
     for p in positions:
         if p.stated_on:
             out.append(p)

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from bot.indexer.positions.syntax import doc_text
 from bot.indexer.types import ExtractedPosition
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def annotate(doc: Doc, positions: Iterable[ExtractedPosition]) -> list[Extracted
     evidence is a verbatim slice of the text; one that is not is read as plain text)."""
     out: list[ExtractedPosition] = []
     for p in positions:
-        start = doc.text.find(p.evidence) if p.evidence else -1
+        start = doc_text(doc).find(p.evidence) if p.evidence else -1
         span = (
             doc.char_span(start, start + len(p.evidence), alignment_mode="expand")
             if start >= 0

@@ -52,6 +52,7 @@ from bot.indexer.positions.speakers import (
     note_subject,
     resolve_name,
 )
+from bot.indexer.positions.syntax import doc_text
 from bot.indexer.positions.units import (
     Unit,
     answer_tokens,
@@ -75,7 +76,7 @@ def extract_positions(
     tagger: Tagger,
     published: dt.date | None = None,
 ) -> list[ExtractedPosition]:
-    text = doc.text
+    text = doc_text(doc)
     ctx = ArticleContext(directory, published)
     ctx.ents = list(doc.ents)
     units = list(find_units(doc))
@@ -158,6 +159,12 @@ def extract_positions(
             if not topics and denial_answer:
                 # "It is an absurd suggestion": a denial answers the question's topics
                 topics = list(question_topics)
+            # one claim per statement, however many topics it is filed under
+            claim = (
+                claim_from_tokens(content or answer_tokens(unit, text), speaker.name)
+                if topics
+                else ""
+            )
             for topic in topics:
                 out.append(
                     ExtractedPosition(
@@ -165,7 +172,7 @@ def extract_positions(
                         speaker=speaker.name,
                         speaker_office=speaker.office,
                         topic=topic,
-                        claim=claim_from_tokens(content or answer_tokens(unit, text), speaker.name),
+                        claim=claim,
                         evidence=evidence,
                         kind=_kind_for(kind, topic, evidence, quoted, tagger, unit.start),
                     )

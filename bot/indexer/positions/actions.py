@@ -166,6 +166,7 @@ def find_actions(
                 topics = tagger.tags_tokens(clause, actor=speaker.actor)
                 if not topics and default_topic is not None:
                     topics = [default_topic]
+                claim = claim_from_tokens(list(clause), speaker.name) if topics else ""
                 for topic in topics:
                     yield (
                         ExtractedPosition(
@@ -173,7 +174,7 @@ def find_actions(
                             speaker=speaker.name,
                             speaker_office=speaker.office,
                             topic=topic,
-                            claim=claim_from_tokens(list(clause), speaker.name),
+                            claim=claim,
                             evidence=evidence,
                             kind="action",
                         ),

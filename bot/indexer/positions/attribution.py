@@ -15,7 +15,7 @@ from bot.indexer.positions.speakers import (
     Speaker,
     resolve_mention,
 )
-from bot.indexer.positions.syntax import subject_of
+from bot.indexer.positions.syntax import doc_text, subject_of
 from bot.indexer.positions.units import (
     Unit,
     in_quote,
@@ -304,8 +304,7 @@ def content_tokens(unit: Unit, attribution: set[int], verb: Token | None = None)
 
 
 def _is_quote_token(tok: Token) -> bool:
-    doc_text = tok.doc.text
-    before = doc_text[: tok.idx]
+    before = doc_text(tok.doc)[: tok.idx]
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from spacy.tokens import Doc, Token
 
-from bot.indexer.positions.syntax import agent_of, subject_of
+from bot.indexer.positions.syntax import agent_of, doc_text, subject_of
 from bot.indexer.positions.vocabulary import (
     LABEL,
     LEADING_FILLER,
@@ -142,8 +142,9 @@ def _by_sentence(tokens: list[Token]) -> list[list[Token]]:
 def _label(sentence: list[Token]) -> set[int]:
     """An interview label ("Ambassador Chaudhry: …") at the start of a sentence."""
     doc = sentence[0].doc
-    line_start = doc.text.rfind("\n", 0, sentence[0].idx) + 1
-    match = LABEL.match(doc.text[line_start : sentence[-1].idx + len(sentence[-1])])
+    text = doc_text(doc)
+    line_start = text.rfind("\n", 0, sentence[0].idx) + 1
+    match = LABEL.match(text[line_start : sentence[-1].idx + len(sentence[-1])])
     if match is None or line_start + match.end() <= sentence[0].idx:
         return set()
     cut = line_start + match.end()
@@ -369,7 +370,7 @@ def _mention(tok: Token | None, speaker_name: str | None) -> str:
 
 
 def _inside_quotes(tok: Token) -> bool:
-    before = tok.sent.doc.text[tok.sent.start_char : tok.idx]
+    before = doc_text(tok.doc)[tok.sent.start_char : tok.idx]
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 

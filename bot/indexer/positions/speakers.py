@@ -13,6 +13,7 @@ from spacy.tokens import Span, Token
 
 from bot.indexer.actors import ActorDirectory, strip_titles
 from bot.indexer.positions.syntax import (
+    doc_text,
     ent_of,
     span_of,
 )
@@ -452,7 +453,7 @@ def _title_coreference(phrase: str, ctx: ArticleContext) -> Speaker | None:
 def is_outlet(tok: Token) -> bool:
     return (
         tok.ent_type_ in ("ORG", "WORK_OF_ART")
-        and tok.doc.text[tok.idx - 2 : tok.idx].strip() == ""
+        and doc_text(tok.doc)[tok.idx - 2 : tok.idx].strip() == ""
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from bot.indexer.positions.syntax import doc_text
 from bot.indexer.positions.vocabulary import (
     LABEL,
 )
@@ -36,7 +37,7 @@ def find_units(doc: Doc) -> Iterator[Unit]:
     An unclosed quote ends at its paragraph: one stray quotation mark must not swallow the
     rest of the article.
     """
-    text = doc.text
+    text = doc_text(doc)
     paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     para_of: list[int] = []
     sentence_spans: list[Span] = []

@@ -33,7 +33,7 @@ from bot.settings import Settings
 from bot.slack.render import to_messages
 from bot.topics import load_taxonomy
 from storage.db import Database
-from storage.models import Article, Position, Story
+from storage.models import Article, Position, Statement, Story
 
 FILLER = " ".join(
     (
@@ -64,6 +64,9 @@ def build(db: Database, n_articles: int, n_positions: int, seed: int = 7) -> Non
     with db.session() as s:
         s.execute(insert(Story), [{"created_at": now}] * n_articles)
         story_ids = list(s.scalars(select(Story.id).order_by(Story.id)))
+        # one statement per position, as ingest writes them (each said once)
+        s.execute(insert(Statement), [{"created_at": now}] * (per_article * n_articles))
+        statement_ids = iter(s.scalars(select(Statement.id).order_by(Statement.id)))
     batch = 1000
     for lo in range(0, n_articles, batch):
         arts, poss = [], []
@@ -116,6 +119,10 @@ def build(db: Database, n_articles: int, n_positions: int, seed: int = 7) -> Non
                         "evidence": evidence,
                         "kind": "quote",
                         "published": published,
+                        "stated_on": published.isoformat(),
+                        "stated_date": published,
+                        "stated_basis": "article date",
+                        "statement_id": next(statement_ids),
                         "created_at": arts[-1]["ingested_at"],
                     }
                 )

@@ -144,6 +144,11 @@ def positions(
                 "evidence": pos.evidence,
                 "kind": pos.kind,
                 "published": pos.published.isoformat(),
+                "stated_on": pos.stated_on,
+                "stated_basis": pos.stated_basis,
+                "statement_id": pos.statement_id if pos.statement_id is not None else pos.id,
+                "stance": pos.stance,
+                "stance_cue": pos.stance_cue,
                 "article": {
                     "id": art.id,
                     "title": art.title,
@@ -156,7 +161,7 @@ def positions(
                 typer.echo(json.dumps(record, ensure_ascii=False))
             else:
                 who = pos.speaker or f"{pos.actor} (unnamed)"
-                typer.echo(f"{pos.published}  {pos.actor:<14} {pos.topic:<22} {who}: {pos.claim}")
+                typer.echo(f"{pos.stated_on}  {pos.actor:<14} {pos.topic:<22} {who}: {pos.claim}")
 
 
 @app.command()

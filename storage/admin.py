@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, CustomTopic, IngestGrant, Position, Story, TopicAlias
@@ -110,6 +110,18 @@ def find_article(session: Session, ref: str) -> int | None:
     return session.scalar(select(Article.id).where(Article.url == ref))
 
 
+def promote_next_reports(session: Session, shown: list[tuple[int, str]]) -> None:
+    """When a statement's first report goes, its next report (if any) is the one shown."""
+    for statement_id, topic in shown:
+        next_id = session.scalar(
+            select(func.min(Position.id)).where(
+                Position.statement_id == statement_id, Position.topic == topic
+            )
+        )
+        if next_id is not None:
+            session.execute(update(Position).where(Position.id == next_id).values(is_repeat=False))
+
+
 def retract(session: Session, article_id: int) -> Retraction | None:
     """Delete an article, its positions, and its story when no other article is in it.
 
@@ -125,7 +137,13 @@ def retract(session: Session, article_id: int) -> Retraction | None:
     if row is None:
         return None
     _id, title, url, story_id = row
+    shown = session.execute(
+        select(Position.statement_id, Position.topic).where(
+            Position.article_id == article_id, Position.is_repeat == false()
+        )
+    ).all()
     removed = session.execute(delete(Position).where(Position.article_id == article_id))
+    promote_next_reports(session, [(s, t) for s, t in shown if s is not None])
     session.execute(delete(Article).where(Article.id == article_id))
     left = session.scalar(
         select(func.count()).select_from(Article).where(Article.story_id == story_id)

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -466,7 +466,36 @@ def alerts_due(
         position = _position(row)
         user = row[-1]
         grouped.setdefault((user, position.source.article_id), {})[position.id] = position
-    return [AlertDue(user, art, tuple(found.values())) for (user, art), found in grouped.items()]
+    first_article = _first_reports(
+        session, [p.statement_id for found in grouped.values() for p in found.values()]
+    )
+    out = []
+    for (user, art), found in grouped.items():
+        # a statement first reported by an earlier article is old news in this one
+        fresh = [p for p in found.values() if first_article.get(p.statement, art) == art]
+        fresh.sort(key=lambda p: (p.stated_date, p.id), reverse=True)
+        if fresh:
+            out.append(AlertDue(user, art, tuple(fresh)))
+    return out
+
+
+def _first_reports(session: Session, statement_ids: Iterable[int | None]) -> dict[int, int]:
+    """statement id -> the article of its first report (ix_positions_statement_id)."""
+    ids = list({i for i in statement_ids if i is not None})
+    if not ids:
+        return {}
+    first = (
+        select(Position.statement_id, func.min(Position.id).label("first"))
+        .where(Position.statement_id.in_(ids))
+        .group_by(Position.statement_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(first.c.statement_id, Position.article_id).join(
+            Position, Position.id == first.c.first
+        )
+    ).all()
+    return {statement: article for statement, article in rows}
 
 
 def claim_alert(db: Database, *, platform: str, user: str, article_id: int) -> bool:
@@ -546,31 +575,57 @@ def new_positions(
     topics: Sequence[str] = (),
     limit: int = 500,
 ) -> list[PositionRow]:
-    """Positions recorded in [start, end) (ix_positions_created_at), oldest first."""
+    """Statements first recorded in [start, end) (ix_positions_created_at), oldest said
+    first; one row per statement, and none already reported before `start` (another
+    outlet quoting a known statement is not a new position)."""
     stmt = positions_stmt().where(
         Position.created_at >= _naive(start), Position.created_at < _naive(end)
     )
     if topics:
         stmt = stmt.where(Position.topic.in_(list(topics)))
     rows = session.execute(stmt.order_by(Position.created_at, Position.id).limit(limit)).all()
-    return [_position(r) for r in rows]
+    found = [_position(r) for r in rows]
+    known = _reported_before(session, [p.statement_id for p in found], start)
+    out: dict[tuple[int, str], PositionRow] = {}
+    for p in found:
+        if p.statement_id not in known:
+            out.setdefault((p.statement, p.topic), p)
+    return sorted(out.values(), key=lambda p: (p.stated_date, p.id))
+
+
+def _reported_before(
+    session: Session, statement_ids: Iterable[int | None], before: dt.datetime
+) -> set[int]:
+    """Which of these statements already had a report recorded before `before`."""
+    ids = list({i for i in statement_ids if i is not None})
+    if not ids:
+        return set()
+    rows = session.scalars(
+        select(Position.statement_id)
+        .where(Position.statement_id.in_(ids), Position.created_at < _naive(before))
+        .distinct()
+    )
+    return {i for i in rows if i is not None}
 
 
 def previous_position(session: Session, newest: PositionRow) -> PositionRow | None:
-    """The same actor's position on the same topic just before `newest` (by publication
-    date, then id), from another article: what a stance change is measured against."""
+    """The same actor's position on the same topic said just before `newest` (by stated
+    date, then id), from another statement: what a stance change is measured against."""
     stmt = (
         positions_stmt()
         .where(
             Position.topic == newest.topic,
             Position.actor == newest.actor,
+            Position.is_repeat == false(),
             Position.article_id != newest.source.article_id,
-            (Position.published < newest.published)
-            | ((Position.published == newest.published) & (Position.id < newest.id)),
+            (Position.stated_date < newest.stated_date)
+            | ((Position.stated_date == newest.stated_date) & (Position.id < newest.id)),
         )
-        .order_by(Position.published.desc(), Position.id.desc())
+        .order_by(Position.stated_date.desc(), Position.id.desc())
         .limit(1)
     )
+    if newest.statement_id is not None:
+        stmt = stmt.where(Position.statement_id != newest.statement_id)
     row = session.execute(stmt).first()
     return _position(row) if row else None
 
@@ -578,7 +633,8 @@ def previous_position(session: Session, newest: PositionRow) -> PositionRow | No
 def latest_positions(
     session: Session, topic: str, actors: Iterable[str], *, until: dt.datetime
 ) -> dict[str, PositionRow]:
-    """Each actor's newest position on a topic among those recorded before `until`."""
+    """Each actor's most recently said position on a topic among those recorded before
+    `until`."""
     out: dict[str, PositionRow] = {}
     for actor in actors:
         row = session.execute(
@@ -586,9 +642,10 @@ def latest_positions(
             .where(
                 Position.topic == topic,
                 Position.actor == actor,
+                Position.is_repeat == false(),
                 Position.created_at < _naive(until),
             )
-            .order_by(Position.published.desc(), Position.id.desc())
+            .order_by(Position.stated_date.desc(), Position.id.desc())
             .limit(1)
         ).first()
         if row:
@@ -599,12 +656,11 @@ def latest_positions(
 def position_counts(
     session: Session, since: dt.date, until: dt.date
 ) -> list[tuple[str, str, dt.date, int]]:
-    """(topic, actor, published date, positions) over a span of publication dates; the
-    chart buckets them into ISO weeks (in Python, so no engine's date functions are
-    needed)."""
+    """(topic, actor, stated date, positions) over a span of stated dates; the chart
+    buckets them into ISO weeks (in Python, so no engine's date functions are needed)."""
     rows = session.execute(
-        select(Position.topic, Position.actor, Position.published, func.count())
-        .where(Position.published >= since, Position.published <= until)
-        .group_by(Position.topic, Position.actor, Position.published)
+        select(Position.topic, Position.actor, Position.stated_date, func.count())
+        .where(Position.stated_date >= since, Position.stated_date <= until)
+        .group_by(Position.topic, Position.actor, Position.stated_date)
     ).all()
     return [(t, a, d, n) for t, a, d, n in rows]

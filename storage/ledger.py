@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Position, Story
+from storage.models import Article, Position, Statement, Story
 
 
 class FingerprintLike(Protocol):
@@ -30,6 +30,31 @@ class PositionLike(Protocol):
     claim: str
     evidence: str
     kind: str
+    stated_on: str | None
+    stated_basis: str | None
+    stance: str | None
+    stance_cue: str | None
+
+
+@dataclass(frozen=True)
+class StatementReport:
+    """An earlier report of a statement, as the "said once" comparison needs it."""
+
+    position_id: int
+    statement_id: int
+    article_id: int
+    actor: str
+    speaker: str | None
+    topic: str
+    claim: str
+    evidence: str
+    stated_on: str
+    stated_date: dt.date
+    stated_basis: str
+
+
+# (new position, an earlier report) -> the same statement?
+SameStatement = Callable[[PositionLike, StatementReport], bool]
 
 
 class ArticleLike(Protocol):
@@ -112,7 +137,11 @@ def add_article(
     gist: str,
     positions: Iterable[PositionLike],
     story_id: int | None = None,
+    same_statement: SameStatement | None = None,
+    window_days: int = 14,
 ) -> Article:
+    """Write an article and its positions; each position joins the statement it reports
+    (see `_statement_for`) when `same_statement` recognises an earlier report of it."""
     if story_id is None:
         story = Story()
         session.add(story)
@@ -143,22 +172,147 @@ def add_article(
     )
     session.add(row)
     session.flush()
-    session.add_all(
-        Position(
-            article_id=row.id,
-            actor=p.actor,
-            speaker=p.speaker,
-            speaker_office=p.speaker_office,
-            topic=p.topic,
-            claim=p.claim[:500],
-            evidence=p.evidence,
-            kind=p.kind,
-            published=article.published,
+    for p in positions:
+        stated_on = p.stated_on or _iso(article.published, article.date_precision)
+        stated_basis = p.stated_basis or "article date"
+        statement_id, stated_on, stated_basis = _statement_for(
+            session, p, row.id, stated_on, stated_basis, same_statement, window_days
         )
-        for p in positions
-    )
-    session.flush()
+        repeat = (
+            session.scalar(
+                select(Position.id)
+                .where(Position.statement_id == statement_id, Position.topic == p.topic)
+                .limit(1)
+            )
+            is not None
+        )
+        session.add(
+            Position(
+                article_id=row.id,
+                actor=p.actor,
+                speaker=p.speaker,
+                speaker_office=p.speaker_office,
+                topic=p.topic,
+                claim=p.claim[:500],
+                evidence=p.evidence,
+                kind=p.kind,
+                published=article.published,
+                stated_on=stated_on,
+                stated_date=period_start(stated_on),
+                stated_basis=stated_basis[:300],
+                statement_id=statement_id,
+                is_repeat=repeat,
+                stance=p.stance,
+                stance_cue=p.stance_cue[:300] if p.stance_cue else None,
+            )
+        )
+        session.flush()
     return row
+
+
+def _iso(date: dt.date, precision: str) -> str:
+    if precision == "year":
+        return f"{date:%Y}"
+    if precision == "month":
+        return f"{date:%Y-%m}"
+    return date.isoformat()
+
+
+def period_start(on: str) -> dt.date:
+    """The first day of an ISO date at any precision: "2018" -> 2018-01-01."""
+    parts = [int(x) for x in on.split("-")] + [1, 1]
+    return dt.date(parts[0], parts[1], parts[2])
+
+
+def _report(p: Position) -> StatementReport:
+    return StatementReport(
+        p.id,
+        p.statement_id if p.statement_id is not None else p.id,
+        p.article_id,
+        p.actor,
+        p.speaker,
+        p.topic,
+        p.claim,
+        p.evidence,
+        p.stated_on,
+        p.stated_date,
+        p.stated_basis,
+    )
+
+
+def _statement_for(
+    session: Session,
+    p: PositionLike,
+    article_id: int,
+    stated_on: str,
+    stated_basis: str,
+    same: SameStatement | None,
+    window_days: int,
+) -> tuple[int, str, str]:
+    """The statement this position reports, and the date it carries.
+
+    Candidates are the first reports of the same actor's statements on the same topic
+    near the stated date (an ix_positions_actor_topic_stated range), plus the rows already
+    written for this article (one sentence tagged with several topics is one statement).
+    A statement keeps one date: the best grounded of its reports (a date read from the
+    sentence beats an article's date; among equals the earliest, since a statement is
+    never made after its first report), and every report is aligned to it.
+    """
+    start = period_start(stated_on)
+    window = dt.timedelta(days=window_days)
+    same_article = session.scalars(
+        select(Position)
+        .where(Position.article_id == article_id, Position.evidence == p.evidence)
+        .where(Position.actor == p.actor)
+        .limit(1)
+    ).first()
+    if same_article is not None:
+        return same_article.statement_id, same_article.stated_on, same_article.stated_basis
+    match: Position | None = None
+    if same is not None:
+        rows = session.scalars(
+            select(Position)
+            .where(
+                Position.actor == p.actor,
+                Position.topic == p.topic,
+                Position.is_repeat == false(),  # each statement once, by its first report
+                Position.stated_date >= start - window,
+                Position.stated_date <= start + window,
+                Position.article_id != article_id,
+            )
+            .order_by(Position.stated_date, Position.id)
+            .limit(200)
+        ).all()
+        for row in rows:
+            if (row.speaker or None) != (p.speaker or None) and row.speaker and p.speaker:
+                continue
+            if same(p, _report(row)):
+                match = row
+                break
+    if match is None:
+        statement = Statement()
+        session.add(statement)
+        session.flush()
+        return statement.id, stated_on, stated_basis
+    statement_id = match.statement_id if match.statement_id is not None else match.id
+    if _better(stated_on, stated_basis, match.stated_on, match.stated_basis):
+        # this report dates the statement better: every earlier report follows it
+        for earlier in session.scalars(
+            select(Position).where(Position.statement_id == statement_id)
+        ):
+            earlier.stated_on = stated_on
+            earlier.stated_date = start
+            earlier.stated_basis = stated_basis[:300]
+        return statement_id, stated_on, stated_basis
+    return statement_id, match.stated_on, match.stated_basis
+
+
+def _better(on: str, basis: str, than_on: str, than_basis: str) -> bool:
+    grounded = not basis.startswith("article date")
+    than_grounded = not than_basis.startswith("article date")
+    if grounded != than_grounded:
+        return grounded
+    return period_start(on) < period_start(than_on)
 
 
 def article_count(session: Session) -> int:
@@ -172,15 +326,15 @@ def positions_for_export(
     actor: str | None = None,
     since: dt.date | None = None,
 ) -> Iterable[tuple[Position, Article]]:
-    """Every position with its article, newest first, for the JSON export."""
+    """Every position with its article, newest said first, for the JSON export."""
     stmt = select(Position, Article).join(Article, Position.article_id == Article.id)
     if topic:
         stmt = stmt.where(Position.topic == topic)
     if actor:
         stmt = stmt.where(Position.actor == actor)
     if since:
-        stmt = stmt.where(Position.published >= since)
-    stmt = stmt.order_by(Position.published.desc(), Position.id)
+        stmt = stmt.where(Position.stated_date >= since)
+    stmt = stmt.order_by(Position.stated_date.desc(), Position.id)
     yield from session.execute(stmt).tuples()
 
 

@@ -7,6 +7,7 @@ digests and counts can say "also reported by N outlets" instead of repeating it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -77,11 +79,36 @@ class Article(Base):
     )
 
 
+def _article_day(context: Any) -> dt.date | None:
+    """A position written without its own date was said on its article's date."""
+    return context.get_current_parameters().get("published")
+
+
+def _article_day_iso(context: Any) -> str | None:
+    published = _article_day(context)
+    return published.isoformat() if published else None
+
+
+class Statement(Base):
+    """One thing said once: the positions of every article reporting it share its id.
+
+    A row of its own (like `Story`) so a statement's id exists before any report of it is
+    written, and a statement reported by one article needs no second write.
+    """
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
 class Position(Base):
     __tablename__ = "positions"
     __table_args__ = (
-        Index("ix_positions_topic_published", "topic", "published"),
-        Index("ix_positions_actor_topic_published", "actor", "topic", "published"),
+        # "newest first" is by when it was said, not when the article ran; is_repeat sits
+        # before the date so "one row per statement, newest first" is an ordered range
+        Index("ix_positions_topic_stated", "topic", "is_repeat", "stated_date"),
+        Index("ix_positions_actor_topic_stated", "actor", "topic", "is_repeat", "stated_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +124,25 @@ class Position(Base):
     kind: Mapped[str] = mapped_column(String(20))  # quote | reported | action
     # Denormalised from the article so "newest first" needs no join.
     published: Mapped[dt.date] = mapped_column(Date)
+    # When it was said, as precise as the text allows: "2018-01-05", "2018-01" or "2018".
+    # The stated_* columns and statement_id are nullable in the schema only because SQLite
+    # cannot add a NOT NULL column without rebuilding the table (which would drop the
+    # full-text triggers); every write sets them and migration 0004 backfilled them.
+    stated_on: Mapped[str] = mapped_column(String(10), nullable=True, default=_article_day_iso)
+    # The first day of the stated period: what ordering and since:/until: compare.
+    stated_date: Mapped[dt.date] = mapped_column(Date, nullable=True, default=_article_day)
+    # Why that date: "article date", "explicit date: on 3 March 2026", "relative date:
+    # last week", "background clause: In 2018 … had suspended", "same statement as …".
+    stated_basis: Mapped[str] = mapped_column(String(300), nullable=True, default="article date")
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id"), index=True, nullable=True
+    )
+    # Another article's report of a statement already on record under this topic: the
+    # statement is shown (and counted) once, by its first report.
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Toward the other state: critical | neutral | conciliatory, and the words behind it.
+    stance: Mapped[str | None] = mapped_column(String(20))
+    stance_cue: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime, default=_utcnow, server_default=func.current_timestamp(), index=True
     )
@@ -156,9 +202,7 @@ class DigestRun(Base):
 
 class Follow(Base):
     __tablename__ = "follows"
-    __table_args__ = (
-        UniqueConstraint("platform", "user_id", "topic", "actor", name="uq_follow"),
-    )
+    __table_args__ = (UniqueConstraint("platform", "user_id", "topic", "actor", name="uq_follow"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20), default="slack")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, false, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Position
@@ -48,8 +48,40 @@ class PositionRow:
     claim: str
     evidence: str
     kind: str
-    published: dt.date
+    published: dt.date  # the article's date
     source: SourceRef
+    # When it was said ("2018-01-05" | "2018-01" | "2018") and why; what ordering uses.
+    stated_on: str | None = None
+    stated_basis: str | None = None
+    statement_id: int | None = None
+    stance: str | None = None
+    stance_cue: str | None = None
+    # Other articles reporting the same statement (filled by `statements_on`).
+    also_reported: tuple[SourceRef, ...] = ()
+
+    @property
+    def stated_date(self) -> dt.date:
+        """The first day of the stated period (the article's date for a row without one)."""
+        if not self.stated_on:
+            return self.published
+        parts = [int(x) for x in self.stated_on.split("-")] + [1, 1]
+        return dt.date(parts[0], parts[1], parts[2])
+
+    @property
+    def stated_text(self) -> str:
+        """When it was said, at its own precision ("2018", "2021-07", "2022-03-08")."""
+        if self.stated_on:
+            return self.stated_on
+        precision = self.source.date_precision
+        if precision == "year":
+            return f"{self.published:%Y}"
+        return f"{self.published:%Y-%m}" if precision == "month" else self.published.isoformat()
+
+    @property
+    def statement(self) -> int:
+        """The statement this row reports (a row written before statements existed is
+        one of its own)."""
+        return self.statement_id if self.statement_id is not None else self.id
 
 
 @dataclass(frozen=True)
@@ -115,12 +147,31 @@ def _source(row: Sequence[object], start: int) -> SourceRef:
     return SourceRef(*row[start : start + 7])  # type: ignore[arg-type]
 
 
+_STATED_COLS = (
+    Position.stated_on,
+    Position.stated_basis,
+    Position.statement_id,
+    Position.stance,
+    Position.stance_cue,
+)
+
+
 def _position(row: Sequence[object]) -> PositionRow:
-    return PositionRow(*row[:9], source=_source(row, 9))  # type: ignore[arg-type, misc]
+    return PositionRow(
+        *row[:9],  # type: ignore[arg-type]
+        source=_source(row, 9),
+        stated_on=row[16],  # type: ignore[arg-type]
+        stated_basis=row[17],  # type: ignore[arg-type]
+        statement_id=row[18],  # type: ignore[arg-type]
+        stance=row[19],  # type: ignore[arg-type]
+        stance_cue=row[20],  # type: ignore[arg-type]
+    )
 
 
 def _positions_stmt() -> Select[tuple[object, ...]]:
-    return select(*_POSITION_COLS, *_SOURCE_COLS).join(Article, Position.article_id == Article.id)
+    return select(*_POSITION_COLS, *_SOURCE_COLS, *_STATED_COLS).join(
+        Article, Position.article_id == Article.id
+    )
 
 
 # ------------------------------------------------------------------------ positions
@@ -137,25 +188,76 @@ def positions_on(
     limit: int = 10,
     offset: int = 0,
 ) -> list[PositionRow]:
-    """Positions on a topic, newest first (ties: latest recorded first).
+    """Statements on a topic, newest first by when they were said (ties: latest recorded
+    first); since:/until: compare the stated date too. One row per statement: its first
+    report (later reports by other outlets are `is_repeat`).
 
-    Served by ix_positions_actor_topic_published with an actor, else by
-    ix_positions_topic_published; both deliver rows already in order, so a page costs
+    Served by ix_positions_actor_topic_stated with an actor, else by
+    ix_positions_topic_stated; both deliver rows already in order, so a page costs
     `offset + limit` index steps, not a sort of the topic.
     """
-    stmt = _positions_stmt().where(Position.topic == topic)
+    stmt = _positions_stmt().where(Position.topic == topic, Position.is_repeat == false())
     if actor is not None:
         stmt = stmt.where(Position.actor == actor)
     excluded = list(exclude_actors)
     if excluded:
         stmt = stmt.where(Position.actor.not_in(excluded))
     if since is not None:
-        stmt = stmt.where(Position.published >= since)
+        stmt = stmt.where(Position.stated_date >= since)
     if until is not None:
-        stmt = stmt.where(Position.published <= until)
-    stmt = stmt.order_by(Position.published.desc(), Position.id.desc())
+        stmt = stmt.where(Position.stated_date <= until)
+    stmt = stmt.order_by(Position.stated_date.desc(), Position.id.desc())
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
     return [_position(r) for r in rows]
+
+
+def statements_on(
+    session: Session,
+    topic: str,
+    *,
+    actor: str | None = None,
+    exclude_actors: Iterable[str] = (),
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> list[PositionRow]:
+    """`positions_on`, each statement with the other articles that reported it."""
+    rows = positions_on(
+        session,
+        topic,
+        actor=actor,
+        exclude_actors=exclude_actors,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return _with_reports(session, rows)
+
+
+def _with_reports(session: Session, rows: list[PositionRow]) -> list[PositionRow]:
+    """Each statement with every other article reporting it (one ix_positions_statement_id
+    probe for the page)."""
+    ids = [r.statement_id for r in rows if r.statement_id is not None]
+    if not ids:
+        return rows
+    stmt = (
+        select(Position.statement_id, *_SOURCE_COLS)
+        .join(Article, Position.article_id == Article.id)
+        .where(Position.statement_id.in_(ids))
+        .order_by(Position.id)
+    )
+    sources: dict[int, dict[int, SourceRef]] = {}
+    for raw in session.execute(stmt).all():
+        source = _source(raw, 1)
+        sources.setdefault(raw[0], {}).setdefault(source.article_id, source)
+    out = []
+    for row in rows:
+        others = sources.get(row.statement, {})
+        also = tuple(s for a, s in others.items() if a != row.source.article_id)
+        out.append(replace(row, also_reported=also) if also else row)
+    return out
 
 
 def actor_counts_on(
@@ -165,12 +267,15 @@ def actor_counts_on(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> dict[str, int]:
-    """How many positions each actor has on a topic (a covering scan of the topic index)."""
-    stmt = select(Position.actor, func.count()).where(Position.topic == topic)
+    """How many statements each actor has on a topic: one carried by three outlets is one
+    (a covering scan of ix_positions_actor_topic_stated)."""
+    stmt = select(Position.actor, func.count()).where(
+        Position.topic == topic, Position.is_repeat == false()
+    )
     if since is not None:
-        stmt = stmt.where(Position.published >= since)
+        stmt = stmt.where(Position.stated_date >= since)
     if until is not None:
-        stmt = stmt.where(Position.published <= until)
+        stmt = stmt.where(Position.stated_date <= until)
     rows = session.execute(stmt.group_by(Position.actor)).all()
     return {actor: count for actor, count in rows}
 
@@ -178,10 +283,11 @@ def actor_counts_on(
 def latest_position_by_actor(
     session: Session, topic: str, actors: Iterable[str]
 ) -> dict[str, PositionRow]:
-    """Each actor's newest position on a topic: one LIMIT 1 probe of the actor index each."""
+    """Each actor's newest statement on a topic, with the other outlets that reported it:
+    one LIMIT 1 probe of the actor index each."""
     out: dict[str, PositionRow] = {}
     for actor in actors:
-        rows = positions_on(session, topic, actor=actor, limit=1)
+        rows = statements_on(session, topic, actor=actor, limit=1)
         if rows:
             out[actor] = rows[0]
     return out
@@ -190,21 +296,21 @@ def latest_position_by_actor(
 def most_active_topics(
     session: Session, *, since: dt.date | None = None, limit: int = 5
 ) -> list[tuple[str, int]]:
-    """Topics with the most positions published since a date, most first.
+    """Topics with the most positions stated since a date, most first.
 
-    Counts over ix_positions_topic_published alone (topic and date are both in it), so
+    Counts over ix_positions_topic_stated alone (topic and date are both in it), so
     this never reads the table.
     """
-    stmt = select(Position.topic, func.count().label("n"))
+    stmt = select(Position.topic, func.count().label("n")).where(Position.is_repeat == false())
     if since is not None:
-        stmt = stmt.where(Position.published >= since)
+        stmt = stmt.where(Position.stated_date >= since)
     stmt = stmt.group_by(Position.topic).order_by(text("n DESC"), Position.topic).limit(limit)
     return [(topic, n) for topic, n in session.execute(stmt).all()]
 
 
 def newest_position_date(session: Session) -> dt.date | None:
-    """The newest publication date on record (positions carry their article's date; the
-    article index answers this without a scan)."""
+    """The newest publication date on record (the article index answers this without a
+    scan; no statement is dated after the article reporting it)."""
     return session.scalar(select(func.max(Article.published)))
 
 
@@ -323,6 +429,8 @@ def search(
 # cost ~100 ms to rank, and a term that common does not discriminate anyway; for a news
 # ledger the recent matches are the ones wanted. Rare terms are ranked over all matches.
 RANK_WINDOW = {"articles_fts": 1000, "positions_fts": 2000}
+# Position hits are fetched this many times over, then folded to one per statement.
+STATEMENT_SPREAD = 3
 _SQLITE_WINDOW = (
     "SELECT min(rowid) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH :q "
     "ORDER BY rowid DESC LIMIT {window})"
@@ -357,9 +465,10 @@ def _search_sqlite(
         "he": HIT_END,
         "limit": limit,
     }
+    wider = {**params, "limit": limit * STATEMENT_SPREAD}
     return (
         _article_hits(session, _sqlite_ranked(session, "articles_fts", params)),
-        _position_hits(session, _sqlite_ranked(session, "positions_fts", params)),
+        _position_hits(session, _sqlite_ranked(session, "positions_fts", wider), limit),
     )
 
 
@@ -390,9 +499,10 @@ def _search_postgres(
     found: list[list[tuple[int, float, str]]] = []
     for table, doc in (("articles", "text"), ("positions", "evidence")):
         sql = _PG_RANKED.format(table=table, doc=doc, window=PG_RANK_WINDOW[table])
-        rows = session.execute(text(sql), {"tsq": tsquery, "opts": opts, "limit": limit}).all()
+        n = limit * STATEMENT_SPREAD if table == "positions" else limit
+        rows = session.execute(text(sql), {"tsq": tsquery, "opts": opts, "limit": n}).all()
         found.append([(r[0], float(r[1]), r[2]) for r in rows])
-    return _article_hits(session, found[0]), _position_hits(session, found[1])
+    return _article_hits(session, found[0]), _position_hits(session, found[1], limit)
 
 
 def _article_hits(session: Session, hits: list[tuple[int, float, str]]) -> list[SearchHit]:
@@ -407,15 +517,32 @@ def _article_hits(session: Session, hits: list[tuple[int, float, str]]) -> list[
     ]
 
 
-def _position_hits(session: Session, hits: list[tuple[int, float, str]]) -> list[SearchHit]:
+def _position_hits(
+    session: Session, hits: list[tuple[int, float, str]], limit: int
+) -> list[SearchHit]:
+    """One hit per statement, at its best rank, naming every topic it was filed under
+    (one sentence tagged with three topics, or quoted by three outlets, is one hit)."""
     if not hits:
         return []
     rows = session.execute(_positions_stmt().where(Position.id.in_([h[0] for h in hits]))).all()
     by_id = {r[0]: _position(r) for r in rows}
-    out = []
+    best: dict[int, tuple[int, float, str, PositionRow]] = {}
     for i, rank, snippet in hits:
-        if i not in by_id:
-            continue
-        p = by_id[i]
-        out.append(SearchHit("position", i, rank, snippet, p.source, p.actor, p.speaker, p.topic))
+        if i in by_id:
+            best.setdefault(by_id[i].statement, (i, rank, snippet, by_id[i]))
+    chosen = list(best.values())[:limit]
+    ids = [p.statement_id for *_x, p in chosen if p.statement_id is not None]
+    topics: dict[int, list[str]] = {}
+    if ids:
+        for statement, topic in session.execute(
+            select(Position.statement_id, Position.topic)
+            .where(Position.statement_id.in_(ids))
+            .order_by(Position.id)
+        ).all():
+            if topic not in topics.setdefault(statement, []):
+                topics[statement].append(topic)
+    out = []
+    for i, rank, snippet, p in chosen:
+        topic = ", ".join(topics.get(p.statement, [p.topic]))
+        out.append(SearchHit("position", i, rank, snippet, p.source, p.actor, p.speaker, topic))
     return out

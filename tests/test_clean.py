@@ -308,7 +308,8 @@ def test_title_precedence_front_matter_then_html_then_first_line() -> None:
 )
 def test_text_dates(body: str, expected: dt.date, basis: str) -> None:
     article = clean(RawArticle(origin="file", text=body), today=TODAY)
-    assert (article.published, article.date_basis) == (expected, basis)
+    # the basis now also says which words gave the date ("text: dateline “…”")
+    assert (article.published, article.date_basis.split(":")[0]) == (expected, basis)
     assert P1 in article.text
 
 
@@ -329,7 +330,8 @@ def test_date_precedence() -> None:
     seeded = RawArticle(
         origin="seed", text=body, published=dt.date(2019, 2, 1), date_basis="inferred: x"
     )
-    assert clean(seeded).date_basis == "text"  # a stated date beats an inferred one
+    # a stated date beats an inferred one
+    assert clean(seeded).date_basis == "text: published line “Published 3 March 2019”"
     seeded_no_text_date = RawArticle(
         origin="seed", text=P1, published=dt.date(2019, 2, 1), date_basis="inferred: x"
     )

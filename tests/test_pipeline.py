@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from bot.indexer import dedup
 from bot.indexer.clean import clean
+from bot.indexer.dating import KINDS, period_start
 from bot.indexer.pipeline import Indexer, IngestResult
 from bot.indexer.sources import load_text
 from bot.indexer.summarize import _sentences
@@ -506,16 +507,25 @@ def test_positions_json_record_shape(seeded_db_url: str, monkeypatch: pytest.Mon
             "evidence",
             "kind",
             "published",
+            "stated_on",
+            "stated_basis",
+            "statement_id",
+            "stance",
+            "stance_cue",
             "article",
         }
+        assert isinstance(rec["statement_id"], int)
+        assert rec["stated_on"] <= rec["published"]  # never said after it was reported
+        assert rec["stated_basis"].split(":")[0] in KINDS
         assert set(rec["article"]) == {"id", "title", "source", "url", "source_path"}
         assert rec["topic"] == "haqqani-network"
         assert rec["kind"] in ("quote", "reported", "action")
         assert isinstance(rec["article"]["id"], int)
         dt.date.fromisoformat(rec["published"])
         assert rec["article"]["source_path"].startswith("seeds/")
-    dates = [rec["published"] for rec in records]
-    assert dates == sorted(dates, reverse=True)  # newest first
+    # newest said first (a year-precise "2018" sorts as 2018-01-01)
+    dates = [period_start(rec["stated_on"]) for rec in records]
+    assert dates == sorted(dates, reverse=True)
 
 
 # ------------------------------------------------------------------ claims

@@ -191,7 +191,7 @@ def _positions_section(positions: list[PositionRow], label: Callable[[str], str]
 
 
 def _newest(rows: list[PositionRow]) -> PositionRow:
-    return max(rows, key=lambda p: (p.published, p.id))
+    return max(rows, key=lambda p: (p.stated_date, p.id))
 
 
 def _changes_section(
@@ -208,9 +208,9 @@ def _changes_section(
                 break
             heading = f"{actor} on {label(topic)}"
             blocks.append(Section((Span(shorten(heading, 200), bold=True),)))
-            blocks.append(Context(f"Before ({date_text(before.published)}):"))
+            blocks.append(Context(f"Before ({before.stated_text}):"))
             blocks.append(quote(before))
-            blocks.append(Context(f"Now ({date_text(newest.published)}):"))
+            blocks.append(Context(f"Now ({newest.stated_text}):"))
             blocks.append(quote(newest))
     if not blocks:
         return []

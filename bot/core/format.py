@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.reply import Quote
+from bot.core.reply import Quote, Section, Span
 from storage.queries import HIT_END, HIT_START, PositionRow, SourceRef
 
 US = "United States"
@@ -43,6 +43,14 @@ def attribution(p: PositionRow) -> str:
     return f"{who} ({p.actor})"
 
 
+def said_date(p: PositionRow) -> str:
+    """When it was said; and when it was reported, if that differs ("2018, reported
+    2022-09-11": a background line of a later article)."""
+    said = p.stated_text
+    reported = date_text(p.source.published, p.source.date_precision)
+    return said if said == reported else f"{said}, reported {reported}"
+
+
 def quote(p: PositionRow) -> Quote:
     link = p.source.url
     label = source_label(p.source)
@@ -51,10 +59,25 @@ def quote(p: PositionRow) -> Quote:
     return Quote(
         text=shorten(p.evidence, MAX_QUOTE_CHARS),
         attribution=attribution(p),
-        date=date_text(p.published, p.source.date_precision),
+        date=said_date(p),
         source_label=label,
         link=link,
     )
+
+
+def reported_by(sources: tuple[SourceRef, ...], *, max_links: int = 5) -> Section:
+    """ "also reported by 2 outlets: Dawn · Reuters" under a statement, each a link."""
+    spans: list[Span] = [Span(f"also reported by {plural(len(sources), 'outlet')}: ")]
+    for i, src in enumerate(sources[:max_links]):
+        if i:
+            spans.append(Span(" · "))
+        name = shorten(src.outlet or src.title, 60)
+        spans.append(Span(name, url=src.url))
+        if not src.url and src.source_path:
+            spans.append(Span(f" [{src.source_path}]"))
+    if len(sources) > max_links:
+        spans.append(Span(f" and {len(sources) - max_links} more"))
+    return Section(tuple(spans))
 
 
 def shorten(text: str, limit: int) -> str:

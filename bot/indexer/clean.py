@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import dateparser
 import trafilatura
 
+from bot.indexer.article_dates import date_from_text
 from bot.indexer.dedup import normalise
 from bot.indexer.sources import parse_date
 from bot.indexer.types import CleanArticle, IngestRefused, RawArticle
@@ -453,6 +454,8 @@ def clean(raw: RawArticle, *, today: dt.date | None = None) -> CleanArticle:
         published, precision, basis = raw.published, raw.date_precision, "front-matter"
     elif html_date is not None:
         published, precision, basis = html_date, "day", "html-metadata"
+    elif (own := date_from_text([line.text for line in lines], today=today)) is not None:
+        published, precision, basis = own.published, own.precision, own.basis
     elif (found := _text_date(lines, body_start, today=today)) is not None:
         published, precision, basis = found, "day", "text"
     elif raw.published is not None:

@@ -24,9 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from bot.indexer import dedup
 from bot.indexer.actors import ActorDirectory, load_directory
 from bot.indexer.clean import clean
+from bot.indexer.dating import date_positions
 from bot.indexer.nlp import load
 from bot.indexer.positions import extract_positions
 from bot.indexer.sources import decode, expand_inputs, load_file, load_text, load_url
+from bot.indexer.statements import same_statement
 from bot.indexer.summarize import summarize
 from bot.indexer.tagging import Tagger, build_tagger
 from bot.indexer.types import CleanArticle, ExtractedPosition, IngestRefused, RawArticle
@@ -227,6 +229,9 @@ class Indexer:
                             tagger=self.tagger,
                             published=article.published,
                         )
+                        positions = date_positions(
+                            doc, positions, article.published, article.date_precision
+                        )
                     summary = summarize(doc, positions)
                 except Exception as exc:
                     log.exception("ingest: extracting positions from %s failed", raw.name)
@@ -259,6 +264,7 @@ class Indexer:
                     gist=gist,
                     positions=positions,
                     story_id=pending.story_id,
+                    same_statement=same_statement,
                 )
                 article_id = row.id
         except IntegrityError:

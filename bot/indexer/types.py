@@ -77,3 +77,13 @@ class ExtractedPosition:
     claim: str
     evidence: str
     kind: Kind
+    # When it was said ("2018-01-05", "2018-01", "2018") and why; None until
+    # bot.indexer.dating has read the evidence sentence (the ledger then uses the article's
+    # date).
+    stated_on: str | None = None
+    stated_basis: str | None = None
+    # Toward the other state: critical | neutral | conciliatory, and the words behind it.
+    stance: str | None = None
+    stance_cue: str | None = None
+    # Where the evidence sentence starts in the article text, when the extractor knows.
+    evidence_start: int | None = None

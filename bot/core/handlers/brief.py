@@ -9,7 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.core.commands import REGISTRY, Ctx, usage_reply
-from bot.core.format import SIDES, date_text, plural, quote, shorten, source_location
+from bot.core.format import (
+    SIDES,
+    date_text,
+    plural,
+    quote,
+    reported_by,
+    shorten,
+    source_location,
+)
 from bot.core.handlers.common import finish
 from bot.core.handlers.position import unknown_topic
 from bot.core.invocation import Invocation
@@ -89,6 +97,8 @@ def brief(ctx: Ctx, inv: Invocation) -> Reply:
         for side in SIDES:
             if side in sides:
                 blocks.append(quote(sides[side]))
+                if sides[side].also_reported:
+                    blocks.append(reported_by(sides[side].also_reported))
             else:
                 blocks.append(Context(f"{side}: no recorded position."))
     blocks.append(Divider())

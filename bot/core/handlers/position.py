@@ -11,7 +11,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from bot.core.commands import REGISTRY, Ctx, usage_reply
-from bot.core.format import PK, SIDES, US, date_text, plural, quote, shorten
+from bot.core.format import PK, SIDES, US, plural, quote, reported_by, shorten
 from bot.core.handlers.common import date_options, finish, hit_blocks, page_option
 from bot.core.invocation import Invocation
 from bot.core.reply import Action, Block, Buttons, Context, Divider, Header, Reply, Section, Span
@@ -67,7 +67,7 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
     with services.db.session() as session:
         counts = queries.actor_counts_on(session, topic.id, since=since, until=until)
         found = {
-            label: queries.positions_on(
+            label: queries.statements_on(
                 session,
                 topic.id,
                 actor=who,
@@ -110,7 +110,10 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
         blocks.append(Divider())
         n = counts.get(label, 0) if label != "Others" else others
         blocks.append(Section((Span(label, bold=True), Span(f"  ({n})"))))
-        blocks.extend(quote(p) for p in rows)
+        for p in rows:
+            blocks.append(quote(p))
+            if p.also_reported:
+                blocks.append(reported_by(p.also_reported))
     continuation = canonical.line(page=str(page + 1)) if more else None
     if page > 1:
         blocks.insert(1, Context(f"Page {page}"))
@@ -153,10 +156,10 @@ def _divergence(us: list[queries.PositionRow], pk: list[queries.PositionRow]) ->
     return Section(
         (
             Span("Where they diverge: ", bold=True),
-            Span(f"{US} ({date_text(a.published, a.source.date_precision)}): "),
+            Span(f"{US} ({a.stated_text}): "),
             Span(f"“{shorten(a.claim, 220)}”"),
             Span(" — versus — "),
-            Span(f"{PK} ({date_text(b.published, b.source.date_precision)}): "),
+            Span(f"{PK} ({b.stated_text}): "),
             Span(f"“{shorten(b.claim, 220)}”"),
         )
     )

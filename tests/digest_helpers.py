@@ -213,6 +213,22 @@ def many_positions(n: int, topic: str | None = None, actor: str | None = None) -
     ]
 
 
+def add_stories(db: Database, at: dt.datetime, statements: list[P], per: int = 4) -> list[int]:
+    """The statements as separate stories of `per` each, a minute apart: how a long digest
+    is made now that a story's thread shows only a few statements per side."""
+    return [
+        add_article(
+            db,
+            Art(
+                f"Statements batch {k // per}",
+                at + dt.timedelta(minutes=k // per),
+                positions=statements[k : k + per],
+            ),
+        )
+        for k in range(0, len(statements), per)
+    ]
+
+
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc]
 

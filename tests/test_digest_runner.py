@@ -25,6 +25,7 @@ from tests.digest_helpers import (
     Art,
     P,
     add_article,
+    add_stories,
     digest_settings,
     many_positions,
     poster_for,
@@ -120,7 +121,7 @@ def test_long_digest_continues_in_a_thread_at_one_message_per_second(
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
     subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
-    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    add_stories(services.db, utc(2026, 3, 9, 9), many_positions(40))
     clock = FixedClock(utc(2026, 3, 10, 8, 0, 5))
     [outcome] = _runner(services, fake_slack, clock, min_interval=1.0).run_due()
     posts = fake_slack.posted()
@@ -213,7 +214,7 @@ def test_a_dead_holders_run_resumes_in_its_thread(
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
     sub = subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
-    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    add_stories(services.db, utc(2026, 3, 9, 9), many_positions(40))
     # another process claimed the run, posted its first part, and died (pid 1 is not ours;
     # the lease has lapsed)
     now = utc(2026, 3, 10, 8, 0, 5)

@@ -38,6 +38,7 @@ from tests.digest_helpers import (
     add_article,
     digest_settings,
     fixture_day,
+    many_positions,
     poster_for,
     subscribe,
     utc,
@@ -412,3 +413,18 @@ def test_a_follow_alert_fires_while_the_console_is_open(tmp_path: Path) -> None:
     text = "\n".join(out)
     assert "A grant for new border posts was signed this morning" in text
     assert text.count("A grant for new border posts was signed this morning") == 1  # once
+
+
+def test_a_story_quoted_at_length_points_to_the_rest(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'long.db'}")
+    try:
+        add_article(
+            db,
+            Art("One long interview", utc(2026, 3, 8, 9), positions=many_positions(6, "trust", PK)),
+        )
+        d = _digest(db)
+    finally:
+        db.dispose()
+    assert d.thread is not None
+    assert d.thread.text.count("Invented statement") == 4
+    assert "…and 2 earlier statements: /position trust by:pakistan" in d.thread.text

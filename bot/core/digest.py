@@ -492,8 +492,14 @@ def _thread(
             blocks.append(Context(f"{actor} · {plural(len(rows), 'statement')}"))
             blocks += [_quote(s, label) for s in rows[:MAX_STATEMENTS_PER_SIDE]]
             if len(rows) > MAX_STATEMENTS_PER_SIDE:
-                rest = len(rows) - MAX_STATEMENTS_PER_SIDE
-                blocks.append(Context(f"…and {plural(rest, 'earlier statement')}: see /position"))
+                # a story quoted at length: the rest are one command away, by topic
+                left = rows[MAX_STATEMENTS_PER_SIDE:]
+                topics = sorted({t for s in left for t in s.topics})
+                who = "us" if actor == SIDES[0] else actor.lower().replace(" ", "-")
+                where_next = " · ".join(f"/position {t} by:{who}" for t in topics[:3])
+                blocks.append(
+                    Context(f"…and {plural(len(left), 'earlier statement')}: {where_next}")
+                )
         blocks.append(Divider())
     blocks += _figures(stories, said)
     while blocks and isinstance(blocks[-1], Divider):

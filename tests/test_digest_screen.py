@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from bot.console.render import render
 from bot.console.repl import repl
@@ -28,6 +29,7 @@ from bot.scheduler import DigestRunner
 from bot.settings import ROOT
 from bot.slack.render import to_messages as slack_messages
 from storage.db import Database
+from storage.models import Position
 from tests.digest_helpers import (
     DAY_END,
     DAY_START,
@@ -428,3 +430,25 @@ def test_a_story_quoted_at_length_points_to_the_rest(tmp_path: Path) -> None:
     assert d.thread is not None
     assert d.thread.text.count("Invented statement") == 4
     assert "…and 2 earlier statements: /position trust by:pakistan" in d.thread.text
+
+
+def test_a_statement_whose_article_is_not_among_the_new_ones_is_kept(tmp_path: Path) -> None:
+    # a position recorded in the window on an article indexed earlier (re-read, or past
+    # new_articles' limit on a digest over years): its own story line, not dropped
+    db = Database(f"sqlite:///{tmp_path / 'late.db'}")
+    try:
+        art = add_article(
+            db,
+            Art("Older article", utc(2026, 3, 1), positions=many_positions(1, "trust", US)),
+        )
+        with db.session() as s:
+            s.execute(
+                update(Position)
+                .where(Position.article_id == art)
+                .values(created_at=dt.datetime(2026, 3, 8, 12))
+            )
+        d = _digest(db)
+    finally:
+        db.dispose()
+    assert d.positions == 1 and "Invented statement 0" in d.reply.text
+    assert "Older article" in d.reply.text

@@ -41,7 +41,7 @@ from bot.core.format import SIDES, attribution, plural, said_date, shorten
 from bot.core.reply import Block, Context, Divider, Header, Quote, Reply, Section, Span
 from bot.topics import Taxonomy
 from storage import digests
-from storage.queries import PositionRow, SourceRef
+from storage.queries import ArticleRow, PositionRow, SourceRef
 
 MAIN_WORDS = 350  # one screen
 MAX_CHANGES = 5  # "what changed" lines in the main message
@@ -269,17 +269,19 @@ def _said_once(positions: list[PositionRow]) -> list[_Statement]:
     """One entry per statement: rows of one statement (or of the same words, for rows
     without a statement id) filed under several topics become one, with every topic."""
     out: list[_Statement] = []
-    by_id: dict[int, _Statement] = {}
+    by_id: dict[tuple[str, int], _Statement] = {}
     by_words: dict[str, _Statement] = {}
     for p in positions:
         words = _key(p.evidence)
-        found = by_id.get(p.statement) or by_words.get(words)
+        # statement ids and row ids are different sequences: keep them apart
+        ident = ("statement", p.statement_id) if p.statement_id is not None else ("row", p.id)
+        found = by_id.get(ident) or by_words.get(words)
         if found is None:
             found = _Statement(p, [])
             out.append(found)
         if p.topic not in found.topics:
             found.topics.append(p.topic)
-        by_id[p.statement] = found
+        by_id[ident] = found
         by_words[words] = found
     return out
 
@@ -390,9 +392,16 @@ def _stories(
     ids = {s.row.source.article_id for s in said} | {i for c in changes for i in c.article_ids}
     story_of = digests.stories_of(session, ids)
     for s in said:
-        story = stories.get(story_of.get(s.row.source.article_id, -1))
-        if story is not None:
-            story.statements.append(s)
+        story_id = story_of.get(s.row.source.article_id, -s.row.source.article_id)
+        if story_id not in stories:
+            # its article is past new_articles' limit (a digest over years): a story of its
+            # own, after the others, rather than a statement dropped
+            src = s.row.source
+            row = ArticleRow(src.article_id, story_id, "", dt.datetime.min, src)
+            outlets = (src.outlet,) if src.outlet else ()
+            item = digests.NewArticle(row, "", 0, outlets)
+            stories[story_id] = _Story(item, len(stories))
+        stories[story_id].statements.append(s)
     for c in changes:
         for story_id in {story_of[i] for i in c.article_ids if i in story_of}:
             if story_id in stories:

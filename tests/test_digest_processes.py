@@ -164,4 +164,6 @@ def test_cli_digest_print(ledger: Path, tmp_path: Path, fake_slack: FakeSlack) -
     )
     assert out.returncode == 0, out.stderr
     assert "──── main message ────" in out.stdout and "Invented statement 3" in out.stdout
+    # a Monday: the chart the scheduler would attach to the thread is listed last
+    assert out.stdout.rstrip().endswith("[image] Positions per week (the weekly chart)")
     assert fake_slack.calls == []  # printing posts nothing

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -452,3 +453,35 @@ def test_a_statement_whose_article_is_not_among_the_new_ones_is_kept(tmp_path: P
         db.dispose()
     assert d.positions == 1 and "Invented statement 0" in d.reply.text
     assert "Older article" in d.reply.text
+
+
+def test_an_idle_console_shows_the_alert_without_a_new_command(tmp_path: Path) -> None:
+    services = _console_services(tmp_path, dt.datetime.now(dt.UTC))
+    out: list[str] = []
+    seen_while_idle: list[bool] = []
+
+    def session_lines() -> Iterator[str]:
+        yield "/follow trust"
+        add_article(
+            services.db,
+            Art(
+                "Talks resume",
+                dt.datetime.now(dt.UTC),
+                positions=[
+                    P(PK, "trust", "talks resume", "“The talks resume next week,” the envoy said.")
+                ],
+            ),
+        )
+        # no command typed: the background sweep alone must print it
+        for _ in range(100):
+            if any("The talks resume next week" in line for line in out):
+                break
+            time.sleep(0.05)
+        seen_while_idle.append(any("The talks resume next week" in line for line in out))
+
+    try:
+        repl(services, write=out.append, lines=session_lines(), sweep_seconds=0.1)
+    finally:
+        services.db.dispose()
+    assert seen_while_idle == [True]
+    assert "\n".join(out).count("The talks resume next week") == 1

@@ -70,8 +70,11 @@ def repl(
     source = iter(lines) if lines is not None else None
     sweep = alert_sweep(services, write) if alerts else None
     stop = threading.Event()
-    if sweep is not None and (sweep_seconds or (source is None and ALERT_SWEEP_SECONDS)):
-        every = sweep_seconds or ALERT_SWEEP_SECONDS
+    # at an interactive prompt the user may sit idle: sweep in the background too
+    every = sweep_seconds
+    if every is None and source is None:
+        every = ALERT_SWEEP_SECONDS
+    if sweep is not None and every:
 
         def loop() -> None:
             while not stop.wait(every):

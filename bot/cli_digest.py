@@ -1,8 +1,10 @@
 """Digest commands of `python -m bot`: compose one, post what is due, run the scheduler.
 
-* `digest [--channel C] [--since DATE] [--print]` — compose a digest (the channel's topics
-  and last window when it has a subscription) and print it, or post it to the channel as an
-  on-demand run when Slack is configured.
+* `digest [--channel C] [--since DATE] [--print [--json]]` — compose a digest (the
+  channel's topics and last window when it has a subscription) and print its messages as
+  they would be posted (the main message, then each one of its thread; `--json`: one JSON
+  object per message, `{"part": "main" | "thread", "text": …}`), or post it to the channel
+  as an on-demand run when Slack is configured.
 * `digest-due` — one tick, for cron: post every digest due now (missed ones within the
   grace, coalesced), resume abandoned runs, send alerts; exactly once across processes.
 * `digest-worker [--seconds N]` — the scheduler alone (APScheduler), for deployments that
@@ -47,6 +49,9 @@ def digest(
     ] = None,
     since: Annotated[str | None, typer.Option(help="YYYY-MM-DD, or 7d / 2w ago.")] = None,
     print_: Annotated[bool, typer.Option("--print", help="Print instead of posting.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --print: one JSON object per message.")
+    ] = False,
     platform: Annotated[str, typer.Option(help="Platform of --channel.")] = "slack",
 ) -> None:
     """Compose a digest of what came in (since the channel's last one, or --since)."""
@@ -74,7 +79,7 @@ def digest(
             raise _fail(f"not a date: {since!r} (use YYYY-MM-DD, YYYY-MM, or 7d)")
         start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     start = start or now - dt.timedelta(days=1)
-    if print_ or not channel:
+    if print_ or as_json or not channel:
         zone = schedule.spec_of(sub).zone if sub else None
         with services.db.session() as session:
             result = compose(
@@ -85,7 +90,11 @@ def digest(
                 taxonomy=services.taxonomy,
                 zone=zone,
             )
-        sys.stdout.write(render(result.reply) + "\n")
+        messages = [(kind, render(part)) for kind, part in result.parts()]
+        if sub is not None and not result.empty and schedule.local_weekday(sub, now) == 0:
+            # what the scheduler attaches to a Monday's thread
+            messages.append(("thread", "[image] Positions per week (the weekly chart)"))
+        _print_messages(messages, as_json=as_json)
         return
     poster = _poster(settings)
     if sub is not None and not since:
@@ -112,6 +121,26 @@ def digest(
     except PostFailed as exc:
         raise _fail(str(exc), 1) from None
     typer.echo("posted")
+
+
+def _print_messages(messages: list[tuple[str, str]], *, as_json: bool) -> None:
+    """The messages as posted: the main one, then the thread's, each marked (a reader of
+    the terminal must see where the channel message ends)."""
+    import json
+
+    if as_json:
+        for kind, text in messages:
+            sys.stdout.write(json.dumps({"part": kind, "text": text}, ensure_ascii=False) + "\n")
+        return
+    threads = sum(1 for kind, _ in messages if kind == "thread")
+    n = 0
+    for kind, text in messages:
+        if kind == "main":
+            label = "main message"
+        else:
+            n += 1
+            label = f"in the thread, {n}/{threads}"
+        sys.stdout.write(f"──── {label} ────\n{text}\n\n")
 
 
 def digest_due() -> None:

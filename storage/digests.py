@@ -578,6 +578,7 @@ class NewArticle:
     article: ArticleRow
     summary: str
     other_outlets: int  # other outlets carrying the same story (near-duplicates)
+    outlets: tuple[str, ...] = ()  # every outlet carrying it, this article's first
 
 
 def new_articles(
@@ -602,18 +603,33 @@ def new_articles(
         art = _article(row)
         firsts.setdefault(art.story_id, (art, row[-1]))
     outlets: dict[int, set[str]] = {}
+    names: dict[int, dict[str, str]] = {}  # story -> casefolded outlet -> as written
     if firsts:
         for story_id, source, title in session.execute(
-            select(Article.story_id, Article.source, Article.title).where(
-                Article.story_id.in_(list(firsts))
-            )
+            select(Article.story_id, Article.source, Article.title)
+            .where(Article.story_id.in_(list(firsts)))
+            .order_by(Article.ingested_at, Article.id)
         ).all():
             outlets.setdefault(story_id, set()).add((source or title).casefold())
+            if source:
+                names.setdefault(story_id, {}).setdefault(source.casefold(), source)
     out = []
     for story_id, (art, summary) in firsts.items():
         own = (art.source.outlet or art.source.title).casefold()
-        out.append(NewArticle(art, summary, len(outlets.get(story_id, set()) - {own})))
+        named = names.get(story_id, {})
+        first = [named[own]] if own in named else []
+        carried = tuple(first + [v for k, v in named.items() if k != own])
+        out.append(NewArticle(art, summary, len(outlets.get(story_id, set()) - {own}), carried))
     return out
+
+
+def stories_of(session: Session, article_ids: Iterable[int]) -> dict[int, int]:
+    """article id -> story id (by primary key): which story line a statement counts for."""
+    ids = list(set(article_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Article.id, Article.story_id).where(Article.id.in_(ids)))
+    return {a: s for a, s in rows.all()}
 
 
 def new_positions(
@@ -680,13 +696,19 @@ def previous_position(session: Session, newest: PositionRow) -> PositionRow | No
 
 
 def latest_positions(
-    session: Session, topic: str, actors: Iterable[str], *, until: dt.datetime
+    session: Session,
+    topic: str,
+    actors: Iterable[str],
+    *,
+    until: dt.datetime,
+    except_kinds: Sequence[str] = (),
 ) -> dict[str, PositionRow]:
     """Each actor's most recently said position on a topic among those recorded before
-    `until`."""
+    `until`. `except_kinds=("action",)` leaves out official acts: a sale approved is not
+    a stance, so it must not hide the words that were one."""
     out: dict[str, PositionRow] = {}
     for actor in actors:
-        row = session.execute(
+        stmt = (
             positions_stmt()
             .where(
                 Position.topic == topic,
@@ -696,7 +718,10 @@ def latest_positions(
             )
             .order_by(Position.stated_date.desc(), Position.id.desc())
             .limit(1)
-        ).first()
+        )
+        if except_kinds:
+            stmt = stmt.where(Position.kind.not_in(list(except_kinds)))
+        row = session.execute(stmt).first()
         if row:
             out[actor] = _position(row)
     return out

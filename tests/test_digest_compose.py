@@ -99,23 +99,29 @@ def _seed(db: Database) -> None:
     add_article(db, Art("Tomorrow's news", utc(2026, 3, 9, 9), positions=many_positions(1)))
 
 
-def test_digest_has_every_section(ledger: Database) -> None:
+def test_digest_has_a_main_message_and_a_thread(ledger: Database) -> None:
+    # issue 12 replaced the old sections (New coverage, New positions, Stance changes, Where
+    # the two sides stand, Notable figures) with a main message and a thread
     _seed(ledger)
     with ledger.session() as s:
         d = compose(s, start=START, end=END)
-    text = d.reply.text
     assert not d.empty and d.articles == 2 and d.positions == 3
-    assert "New coverage" in text
-    assert text.count("Envoy suspends aid tranche") >= 1
-    assert "Aid tranche suspended, envoy says" not in text  # the same story: one line
-    assert "also reported by 1 outlet" in text
-    assert "New positions" in text and "tranche is suspended until further notice" in text
-    assert "Stance changes" in text
-    assert "Aid will continue as planned" in text and "We welcome the aid" in text  # before
-    assert "Where the two sides stand" in text
-    assert "Notable figures" in text and "$300 million" in text and "USD 120 billion" in text
-    assert "12 soldiers were killed" in text
-    assert "Tomorrow's news" not in text
+    assert d.main is not None and d.thread is not None
+    main, thread = d.main.text, d.thread.text
+    assert "Stories" in main
+    assert main.count("Envoy suspends aid tranche") == 1
+    assert "Aid tranche suspended, envoy says" not in d.reply.text  # the same story: one line
+    assert "Daily Ledger, Wire Two · 1 statement" in main
+    assert "Ministry answers envoy — Evening Star · 2 statements" in main
+    # no stance is recorded in these rows: neutral throughout, so nothing "changed"
+    assert "What changed" not in main and "turned" not in d.reply.text
+    assert "tranche is suspended until further notice" in thread
+    assert "Trust has eroded badly" in thread
+    assert "Aid will continue as planned" not in d.reply.text  # before the window
+    assert "Figures" in thread and "$300 million" in thread and "USD 120 billion" in thread
+    assert "12 soldiers were killed in a raid last week." in thread
+    assert "Tomorrow's news" not in d.reply.text
+    assert [kind for kind, _ in d.parts()] == ["main", "thread"]
 
 
 def test_topic_filter_narrows_the_digest(ledger: Database) -> None:

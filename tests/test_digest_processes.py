@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from tests.digest_helpers import BOT_TOKEN, Art, add_article, many_positions, subscribe, utc
+from tests.digest_helpers import BOT_TOKEN, add_stories, many_positions, subscribe, utc
 from tests.fake_slack import FakeSlack
 from tests.slack_fixtures import fake_slack  # noqa: F401
 
@@ -62,7 +62,9 @@ def ledger(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "shared.db"
     db = Database(f"sqlite:///{path}")
     subscribe(db, "C1", "08:00", "America/New_York", days="mon", created=utc(2026, 3, 1))
-    add_article(db, Art("Many statements", utc(2026, 3, 8, 9), positions=many_positions(48)))
+    # twelve stories of four statements: a digest several messages long (one article of
+    # 48 statements is now one story whose thread shows a few per side)
+    add_stories(db, utc(2026, 3, 8, 9), many_positions(48))
     db.dispose()
     yield path
 
@@ -161,7 +163,9 @@ def test_cli_digest_print(ledger: Path, tmp_path: Path, fake_slack: FakeSlack) -
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    assert "New positions" in out.stdout and "Invented statement 3" in out.stdout
+    assert "──── main message ────" in out.stdout and "Invented statement 3" in out.stdout
+    # a Monday: the chart the scheduler would attach to the thread is listed last
+    assert out.stdout.rstrip().endswith("[image] Positions per week (the weekly chart)")
     assert fake_slack.calls == []  # printing posts nothing
 
 

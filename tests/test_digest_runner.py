@@ -25,6 +25,7 @@ from tests.digest_helpers import (
     Art,
     P,
     add_article,
+    add_stories,
     digest_settings,
     many_positions,
     poster_for,
@@ -120,7 +121,7 @@ def test_long_digest_continues_in_a_thread_at_one_message_per_second(
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
     subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
-    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    add_stories(services.db, utc(2026, 3, 9, 9), many_positions(40))
     clock = FixedClock(utc(2026, 3, 10, 8, 0, 5))
     [outcome] = _runner(services, fake_slack, clock, min_interval=1.0).run_due()
     posts = fake_slack.posted()
@@ -213,7 +214,7 @@ def test_a_dead_holders_run_resumes_in_its_thread(
     fake_slack: FakeSlack,  # noqa: F811
 ) -> None:
     sub = subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
-    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    add_stories(services.db, utc(2026, 3, 9, 9), many_positions(40))
     # another process claimed the run, posted its first part, and died (pid 1 is not ours;
     # the lease has lapsed)
     now = utc(2026, 3, 10, 8, 0, 5)
@@ -427,7 +428,7 @@ def test_a_post_that_timed_out_but_was_posted_is_not_posted_again(
     from bot.slack.poster import SlackPoster
 
     subscribe(services.db, "C1", "08:00", "UTC", created=utc(2026, 3, 1))
-    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    add_stories(services.db, utc(2026, 3, 9, 9), many_positions(40))
     client = WebClient(
         token="xoxb-test-token", base_url=fake_slack.api_url, timeout=1,
         retry_handlers=retry_handlers(),
@@ -478,7 +479,7 @@ def test_a_failed_digest_is_retried_with_backoff_within_the_grace_from_where_it_
     svc = Services.build(settings)
     try:
         subscribe(svc.db, "C1", "08:00", "UTC", created=utc(2026, 3, 1))
-        add_article(svc.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+        add_stories(svc.db, utc(2026, 3, 9, 9), many_positions(40))
         clock = FixedClock(utc(2026, 3, 10, 8, 0, 5))
         runner = _runner(svc, fake_slack, clock, attempts=2)
         # the first part goes out, then Slack answers 503 for a good while
@@ -534,7 +535,7 @@ def test_a_part_posted_just_before_its_holder_died_is_not_posted_again(
     from bot.core.reply import message
 
     sub = subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
-    add_article(services.db, Art("Many", utc(2026, 3, 9, 9), positions=many_positions(40)))
+    add_stories(services.db, utc(2026, 3, 9, 9), many_positions(40))
     now = utc(2026, 3, 10, 8, 0, 5)
     claim = digests.claim_run(
         services.db,

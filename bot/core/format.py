@@ -93,4 +93,16 @@ def strip_marks(text: str) -> str:
 
 
 def plural(n: int, word: str, plural_form: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (plural_form or word + 's')}"
+    """ "1 position", "20 more stories": the last word of `word` takes the plural."""
+    return f"{n:,} {word if n == 1 else (plural_form or _plural_of(word))}"
+
+
+def _plural_of(words: str) -> str:
+    head, _, last = words.rpartition(" ")
+    if len(last) > 1 and last.endswith("y") and last[-2].lower() not in "aeiou":
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "ch", "sh")):
+        last += "es"
+    else:
+        last += "s"
+    return f"{head} {last}" if head else last

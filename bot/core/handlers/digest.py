@@ -18,7 +18,7 @@ from bot.core.digest import compose, local_text
 from bot.core.format import plural
 from bot.core.handlers.admin import is_admin
 from bot.core.invocation import Invocation
-from bot.core.reply import Block, Context, Header, Reply, Section, Span, message
+from bot.core.reply import Block, Context, Divider, Header, Reply, Section, Span, message
 from storage import audit, digests
 
 SUBCOMMANDS = ("schedule", "off", "now", "preview", "status", "chart")
@@ -43,9 +43,10 @@ def _command() -> Command:
 def digest(ctx: Ctx, inv: Invocation) -> Reply:
     if not inv.args or inv.args[0].lower() not in SUBCOMMANDS:
         return usage_reply(_command(), "Say what to do: " + ", ".join(SUBCOMMANDS) + ".")
-    if not ctx.channel:
-        return message("Use /digest in the channel that should receive the digest.")
     sub = inv.args[0].lower()
+    # a preview needs no channel: the console (and a DM) preview the last day's digest
+    if not ctx.channel and sub != "preview":
+        return message("Use /digest in the channel that should receive the digest.")
     handler = {
         "schedule": _schedule,
         "off": _off,
@@ -207,9 +208,15 @@ def _now(ctx: Ctx, inv: Invocation) -> Reply:
 def _preview(ctx: Ctx, inv: Invocation) -> Reply:
     sub, start, end = _window(ctx)
     digest = _compose(ctx, sub, start, end)
-    reply = digest.reply
-    blocks = (*reply.blocks, Context("Preview: only you see this; nothing was recorded."))
-    return Reply(blocks, ephemeral=True, summary=reply.summary)
+    # the same messages the channel would get, with the thread's start marked (an
+    # ephemeral answer cannot open a thread, on any platform)
+    blocks: list[Block] = []
+    for kind, part in digest.parts():
+        if kind == "thread":
+            blocks += [Divider(), Context("In the thread:")]
+        blocks += part.blocks
+    blocks.append(Context("Preview: only you see this; nothing was recorded."))
+    return Reply(tuple(blocks), ephemeral=True, summary=digest.reply.summary)
 
 
 def _status(ctx: Ctx, inv: Invocation) -> Reply:

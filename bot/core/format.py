@@ -30,9 +30,19 @@ def source_label(source: SourceRef) -> str:
     return f"{source.outlet}: {title}" if source.outlet else title
 
 
+def shown_path(source: SourceRef) -> str | None:
+    """The file an article was indexed from, when it names a place in the project
+    ("seeds/003_….txt"); never a path of the bot's machine ("/home/…", "C:\\…", "../")."""
+    path = source.source_path
+    if not path or path.startswith(("/", "\\", "~")) or ":" in path or ".." in path:
+        return None
+    return path
+
+
 def source_location(source: SourceRef) -> str | None:
-    """A link when the article came from one; else the file it was indexed from."""
-    return source.url or (f"file: {source.source_path}" if source.source_path else None)
+    """A link when the article came from one; else the project file it was indexed from."""
+    path = shown_path(source)
+    return source.url or (f"file: {path}" if path else None)
 
 
 def attribution(p: PositionRow) -> str:
@@ -54,8 +64,8 @@ def said_date(p: PositionRow) -> str:
 def quote(p: PositionRow) -> Quote:
     link = p.source.url
     label = source_label(p.source)
-    if not link and p.source.source_path:
-        label = f"{label} [{p.source.source_path}]"
+    if not link and (path := shown_path(p.source)):
+        label = f"{label} [{path}]"
     return Quote(
         text=shorten(p.evidence, MAX_QUOTE_CHARS),
         attribution=attribution(p),
@@ -73,8 +83,8 @@ def reported_by(sources: tuple[SourceRef, ...], *, max_links: int = 5) -> Sectio
             spans.append(Span(" · "))
         name = shorten(src.outlet or src.title, 60)
         spans.append(Span(name, url=src.url))
-        if not src.url and src.source_path:
-            spans.append(Span(f" [{src.source_path}]"))
+        if not src.url and (path := shown_path(src)):
+            spans.append(Span(f" [{path}]"))
     if len(sources) > max_links:
         spans.append(Span(f" and {len(sources) - max_links} more"))
     return Section(tuple(spans))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -23,6 +24,7 @@ MIN_QUOTE_WORDS = 5  # shorter quotes ("a terrorist safe haven") are shared by m
 _QUOTED = re.compile(r"[\"“]([^\"“”]{3,}?)[\"”]")
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Case, punctuation, curly quotes and "&" folded so outlets' house styles match."""
     text = unicodedata.normalize("NFKC", text).replace("&", " and ")
@@ -30,10 +32,12 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def quotes(text: str) -> list[str]:
-    """The quoted passages long enough to identify a statement, normalised."""
+@lru_cache(maxsize=8192)
+def quotes(text: str) -> tuple[str, ...]:
+    """The quoted passages long enough to identify a statement, normalised (cached: one
+    new report is compared with up to 200 earlier ones, each again for its next topic)."""
     found = [normalise(q) for q in _QUOTED.findall(text)]
-    return [q for q in found if len(q.split()) >= MIN_QUOTE_WORDS]
+    return tuple(q for q in found if len(q.split()) >= MIN_QUOTE_WORDS)
 
 
 def same_statement(new: PositionLike, earlier: StatementReport) -> bool:

@@ -57,14 +57,17 @@ class Reading(NamedTuple):
     tokens: list[Token]
     quotes: list[tuple[int, int]]
     ctx: ArticleContext
+    outside: list[Token]  # the unit's words outside quotation marks, read once
 
     @classmethod
     def of(cls, unit: Unit, text: str, ctx: ArticleContext) -> Reading:
         tokens = [t for s in unit.sents for t in s]
-        return cls(unit, text, tokens, quoted_spans(text, unit), ctx)
+        quotes = quoted_spans(text, unit)
+        outside = [t for t in tokens if not in_quote(t, quotes)] if quotes else tokens
+        return cls(unit, text, tokens, quotes, ctx, outside)
 
-    def outside_quotes(self) -> Iterator[Token]:
-        return (t for t in self.tokens if not in_quote(t, self.quotes))
+    def outside_quotes(self) -> list[Token]:
+        return self.outside
 
 
 def _conjuncts(tok: Token) -> list[Token]:

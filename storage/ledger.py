@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Position, Statement, Story
@@ -299,6 +299,11 @@ def _statement_for(
                 Position.stated_date >= start - window,
                 Position.stated_date <= start + window,
                 Position.article_id != article_id,
+                # a named speaker's statement is another named speaker's only if they are
+                # the same person (unnamed reports may be anyone's)
+                or_(Position.speaker == p.speaker, Position.speaker.is_(None))
+                if p.speaker
+                else true(),
             )
             .order_by(Position.stated_date, Position.id)
             .limit(200)

@@ -135,7 +135,12 @@ class WSGIEndpoint:
         write into whatever file reused its descriptor)."""
         trigger = self.server.trigger
         if self._thread is not None and self._thread.is_alive():
-            trigger.pull_trigger(self._close_all)
+            try:
+                trigger.pull_trigger(self._close_all)
+            except OSError:
+                # the loop ended on its own between the check and the pull, closing its
+                # trigger on the way out: nothing is left to wake, only to close
+                self._close_all()
             self._closed.wait(timeout=5)
             self._thread.join(timeout=5)
         else:

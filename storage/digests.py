@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, false, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -306,20 +307,34 @@ def claim_run(
 
 def take_over(db: Database, run: RunRow, *, worker: str, now: dt.datetime) -> Claim | None:
     """Compare-and-set: only one of several processes noticing a dead claim wins it."""
+    return _claim_if(
+        db,
+        run.id,
+        (
+            DigestRun.status == CLAIMED,
+            DigestRun.claimed_by == run.claimed_by,
+            DigestRun.claimed_at == run.claimed_at,
+        ),
+        {
+            "claimed_by": worker,
+            "claimed_at": _naive(now),
+            "attempts": DigestRun.attempts + 1,
+        },
+    )
+
+
+def _claim_if(
+    db: Database, run_id: int, where: tuple[ColumnElement[bool], ...], values: dict[str, Any]
+) -> Claim | None:
+    """Update the run only if it is still as the caller saw it; the one process whose
+    update matched holds the claim, resumed where the run stands."""
     with db.session() as session:
         result = session.execute(
-            update(DigestRun)
-            .where(
-                DigestRun.id == run.id,
-                DigestRun.status == CLAIMED,
-                DigestRun.claimed_by == run.claimed_by,
-                DigestRun.claimed_at == run.claimed_at,
-            )
-            .values(claimed_by=worker, claimed_at=_naive(now), attempts=DigestRun.attempts + 1)
+            update(DigestRun).where(DigestRun.id == run_id, *where).values(**values)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        row = session.get(DigestRun, run.id)
+        row = session.get(DigestRun, run_id)
         assert row is not None
         session.refresh(row)
         return Claim(_run(row), resumed=True)
@@ -350,28 +365,18 @@ def retry_run(db: Database, run: RunRow, *, worker: str, now: dt.datetime) -> Cl
     """Claim a failed run again, keeping what it posted (messages_posted, thread_ref) so
     the retry continues after it. Compare-and-set on (status, attempts): of several
     processes retrying the same run, one wins."""
-    with db.session() as session:
-        result = session.execute(
-            update(DigestRun)
-            .where(
-                DigestRun.id == run.id,
-                DigestRun.status == FAILED,
-                DigestRun.attempts == run.attempts,
-            )
-            .values(
-                status=CLAIMED,
-                claimed_by=worker,
-                claimed_at=_naive(now),
-                finished_at=None,
-                attempts=DigestRun.attempts + 1,
-            )
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        row = session.get(DigestRun, run.id)
-        assert row is not None
-        session.refresh(row)
-        return Claim(_run(row), resumed=True)
+    return _claim_if(
+        db,
+        run.id,
+        (DigestRun.status == FAILED, DigestRun.attempts == run.attempts),
+        {
+            "status": CLAIMED,
+            "claimed_by": worker,
+            "claimed_at": _naive(now),
+            "finished_at": None,
+            "attempts": DigestRun.attempts + 1,
+        },
+    )
 
 
 def record_progress(

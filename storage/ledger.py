@@ -267,27 +267,14 @@ def _statement_for(
     statement is new (first reported here).
 
     Candidates are the first reports of the same actor's statements on the same topic
-    near the stated date (an ix_positions_actor_topic_stated range), plus the rows already
-    written for this article (one sentence tagged with several topics is one statement).
+    near the stated date (an ix_positions_actor_topic_stated range). One sentence tagged
+    with several topics is one statement: `add_article` asks here once per sentence.
     A statement keeps one date: the best grounded of its reports (a date read from the
     sentence beats an article's date; among equals the earliest, since a statement is
     never made after its first report), and every report is aligned to it.
     """
     start = period_start(stated_on)
     window = dt.timedelta(days=window_days)
-    same_article = session.scalars(
-        select(Position)
-        .where(Position.article_id == article_id, Position.evidence == p.evidence)
-        .where(Position.actor == p.actor)
-        .limit(1)
-    ).first()
-    if same_article is not None:
-        return (
-            same_article.statement_id,
-            same_article.stated_on,
-            same_article.stated_basis,
-            False,
-        )
     match: Position | None = None
     if same is not None:
         rows = session.scalars(

@@ -143,10 +143,10 @@ def extract_positions(
             unit.label is not None and not answer_started and DENIAL_ANAPHOR.search(evidence)
         )
         answer_started = answer_started or unit.label is not None
+        unit_tokens = [t for s in unit.sents for t in s]
         for speaker, content, kind, _pattern in found:
             if not content and not mostly_quoted(unit, text):
                 continue  # an attribution with nothing attributed ("X said so")
-            unit_tokens = [t for s in unit.sents for t in s]
             topics = tagger.tags_tokens(content or unit_tokens, actor=speaker.actor)
             if not topics and not unit.label and kind == "quote":
                 # nothing in the quote itself: what the attribution says it responds to

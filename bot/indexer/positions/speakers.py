@@ -69,7 +69,8 @@ class ArticleContext:
     unit_index: int = 0
     last_subject_unit: int = -10
     last_speaker_unit: int = -10
-    last_body_mentioned: Speaker | None = None  # an institution named, speaking or not
+    # institutions named, speaking or not, most recent last, with the words they were
+    # named with (for "the embassy" → "Pakistan's embassy in Washington")
     bodies_seen: list[tuple[Speaker, frozenset[str]]] = field(default_factory=list)
     # who last spoke "in a statement": the issuer of a later "the statement added"
     last_issuer: Speaker | None = None
@@ -200,8 +201,8 @@ def _mention(
             for prep in (c for c in tok.children if c.dep_ == "prep"):
                 for pobj in (c for c in prep.children if c.dep_ == "pobj"):
                     owner = owner or _owner_after(pobj, ctx)
-        if owner is None and ctx.last_body_mentioned is not None:
-            owner = ctx.last_body_mentioned
+        if owner is None and ctx.bodies_seen:
+            owner = ctx.bodies_seen[-1][0]
         if owner is not None:
             return owner
     if tok.lemma_.lower() in DOCUMENTS and not any(c.dep_ == "poss" for c in tok.children):
@@ -499,7 +500,6 @@ def _saw_body(phrase: str, ctx: ArticleContext) -> None:
     if body is not None:
         stated = ctx.directory.nationality(phrase)
         seen = Speaker(stated or body.actor, body.name, None, "body")
-        ctx.last_body_mentioned = seen
         words = frozenset(re.findall(r"[a-z]+", f"{phrase} {body.name}".lower()))
         ctx.bodies_seen = [b for b in ctx.bodies_seen if b[0] != seen] + [(seen, words)]
 

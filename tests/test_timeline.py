@@ -181,6 +181,11 @@ def test_by_since_and_until_filter(services: Services) -> None:
 def test_unknown_topic_says_so_and_suggests(services: Services) -> None:
     reply = run(services, "/timeline quantum widgets")
     assert "unknown-topic" in reply.tags and "No topic “quantum widgets”" in reply.text
+    runs = [a.value for b in reply.blocks if isinstance(b, Buttons) for a in b.actions]
+    assert all(r.startswith("/timeline ") for r in runs)
+    near = run(services, "/timeline safe houses")
+    runs = [a.value for b in near.blocks if isinstance(b, Buttons) for a in b.actions]
+    assert "unknown-topic" in near.tags and "/timeline safe-havens" in runs
     close = run(services, "/timeline nucleer")
     assert "Closest topic to “nucleer”: nuclear" in close.text
     assert "usage" in run(services, "/timeline").tags
@@ -220,6 +225,12 @@ def test_long_history_pages_back_from_the_latest_months(services: Services) -> N
     assert "Page 2" in second.text and "Showing 2019-03 to 2020-02" in second.text
     assert "Routine note 2." in second.text and "Routine note 14." not in second.text
     assert second.continuation is None
+    from bot.slack.render import MAX_BLOCKS, MAX_SECTION, to_messages
+
+    [message] = to_messages(first)  # twelve months fit one Slack message
+    assert len(message["blocks"]) <= MAX_BLOCKS
+    for block in message["blocks"]:
+        assert len((block.get("text") or {}).get("text", "")) <= MAX_SECTION
 
 
 def test_stance_changes_ignore_neutral_and_are_per_actor() -> None:
@@ -307,3 +318,26 @@ def test_discord_timeline_sends_the_chart_as_an_ephemeral_attachment(
     part = attached.parts["files[0]"]
     assert part.data.startswith(PNG) and part.content_type == "image/png"
     assert part.filename == "timeline-safe-havens.png"
+
+
+def test_timeline_and_who_read_alike_on_both_engines(engine_url: str) -> None:
+    from bot.settings import Settings
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=engine_url,
+        topics_path=ROOT / "config" / "topics.yaml",
+        actors_path=ROOT / "config" / "actors.yaml",
+    )
+    services = Services.build(settings)
+    try:
+        add_nuclear_statements(services)
+        text = run(services, "/timeline nuclear").text
+        assert "8 statements in 3 months — United States 5 · Pakistan 2 · Others 1" in text
+        assert "2 stance changes" in text
+        who = run(services, "/who invented envoy").text
+        assert who.startswith("Invented Envoy")
+        assert "1 statement on record" in who
+        assert "Quoted by the press: 2 articles" in who
+    finally:
+        services.close()

@@ -18,7 +18,19 @@ from bot.core.format import plural, shorten
 from bot.core.handlers.common import date_options, finish, page_option
 from bot.core.handlers.position import unknown_topic
 from bot.core.invocation import Invocation
-from bot.core.reply import Block, Context, Divider, Header, Image, Reply, Section, Span
+from bot.core.reply import (
+    Action,
+    Block,
+    Buttons,
+    Context,
+    Divider,
+    Header,
+    Image,
+    Reply,
+    Section,
+    Span,
+)
+from bot.topics import Topic
 from storage import timeline as store
 from storage.queries import PositionRow
 
@@ -53,7 +65,7 @@ def timeline(ctx: Ctx, inv: Invocation) -> Reply:
         return usage_reply(command, *problems)
     resolution = services.taxonomy.resolve(inv.argument)
     if resolution.topic is None:
-        return unknown_topic(ctx, inv, resolution.suggestions)
+        return _unknown(ctx, inv, resolution.suggestions)
     topic = resolution.topic
     options = {k: v for k, v in inv.options.items() if k != "page"}
     canonical = Invocation("timeline", (topic.id,), options, inv.user, inv.channel)
@@ -117,6 +129,21 @@ def timeline(ctx: Ctx, inv: Invocation) -> Reply:
     if ctx.platform == "console":
         return reply
     return replace(reply, images=(Image(png, title, f"timeline-{topic.id}.png"),))
+
+
+def _unknown(ctx: Ctx, inv: Invocation, suggestions: tuple[Topic, ...]) -> Reply:
+    """/position's answer to an unknown topic (nearest topics, full-text matches), its
+    buttons re-pointed at /timeline."""
+    reply = unknown_topic(ctx, inv, suggestions)
+    blocks = tuple(
+        Buttons(
+            tuple(Action("run", f"/timeline {t.id}", f"/timeline {t.id}") for t in suggestions[:3])
+        )
+        if isinstance(b, Buttons)
+        else b
+        for b in reply.blocks
+    )
+    return replace(reply, blocks=blocks)
 
 
 def _chart(

@@ -10,7 +10,7 @@ someone who can be asked about, under the name the articles gave them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -53,12 +53,10 @@ class People:
             person = directory.person(rec.name)
             key = f"p:{person.name}" if person else f"s:{normalise(rec.name)}"
             speaker = self.speakers.get(key)
-            if speaker is None:
-                speaker = self.speakers[key] = Speaker(rec.name, rec.actor)
+            if speaker is None:  # whom they speak for: `fill_actors`, for those shown
+                speaker = self.speakers[key] = Speaker(rec.name, None)
             if rec.name not in speaker.forms:
                 speaker.forms.append(rec.name)
-            # a speaker on record for several actors keeps the first, i.e. the one they
-            # spoke for most (rows arrive most statements first)
             speaker.statements += rec.statements
             self._add(rec.name, key)
 
@@ -103,6 +101,14 @@ class People:
             if score >= 70:
                 near += [k for k in self._names[name] if k not in near]
         return Found(None, tuple(self.speakers[k] for k in near[:5]), exact=False)
+
+    @staticmethod
+    def fill_actors(speakers: Iterable[Speaker], actors: Mapping[str, str]) -> None:
+        """Give speakers known only from the record the actor their names spoke for most
+        (`actors`: stored name → actor, from `storage.profiles.actors_of`)."""
+        for speaker in speakers:
+            if speaker.actor is None:
+                speaker.actor = next((actors[f] for f in speaker.forms if f in actors), None)
 
     def _one_or_many(self, keys: set[str], *, exact: bool) -> Found:
         if len(keys) == 1:

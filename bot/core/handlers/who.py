@@ -49,6 +49,9 @@ def who(ctx: Ctx, inv: Invocation) -> Reply:
     with ctx.services.db.session() as session:
         people = People(directory, profiles.speakers_on_record(session))
         found = people.find(inv.argument)
+        shown = [found.speaker] if found.speaker else list(found.candidates)
+        unplaced = [f for s in shown if s.actor is None for f in s.forms]
+        People.fill_actors(shown, profiles.actors_of(session, unplaced))
         if found.speaker is None:
             return _not_one(inv, found)
         speaker = found.speaker

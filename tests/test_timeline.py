@@ -341,3 +341,22 @@ def test_timeline_and_who_read_alike_on_both_engines(engine_url: str) -> None:
         assert "Quoted by the press: 2 articles" in who
     finally:
         services.close()
+
+
+def test_slack_mention_posts_the_chart_in_its_thread(slack: SlackHarness) -> None:
+    import time
+
+    ts = f"{time.time():.6f}"
+    event = {
+        "type": "app_mention",
+        "channel": "C100",
+        "user": "U111",
+        "text": "<@UBOT> /timeline safe havens by:us",
+        "ts": ts,
+    }
+    assert slack.event(event).status == 200
+    [posted] = slack.fake.wait_for("chat.postMessage")
+    assert posted.body["thread_ts"] == ts and "Timeline" in str(posted.body["blocks"])
+    [done] = slack.fake.wait_for("files.completeUploadExternal")
+    assert done.body["channel_id"] == "C100" and done.body["thread_ts"] == ts
+    assert slack.fake.received("conversations.open") == []

@@ -161,7 +161,8 @@ def _month_block(
     rows: dict[int, PositionRow],
 ) -> Section:
     counts = " · ".join(f"{side} {month.counts[side]}" for side in sides if month.counts.get(side))
-    spans: list[Span] = [Span(month.period, bold=True), Span(f"  {counts}")]
+    label = month.period if len(month.period) > 4 else f"{month.period} (month not known)"
+    spans: list[Span] = [Span(label, bold=True), Span(f"  {counts}")]
     for mark in month.marks:
         row = rows.get(mark.id)
         if row is None:

@@ -246,6 +246,10 @@ def test_stance_changes_ignore_neutral_and_are_per_actor() -> None:
     months = tl.by_month(marks)
     assert [m.period for m in months] == ["2019-01", "2019-02", "2019-03", "2019-04", "2019-05"]
     assert months[0].counts == {"Others": 2}
+    # a statement known only to its year is its own group, before that year's months
+    year_only = tl.by_month([*marks, Mark(7, 7, US, "2019", "critical")])
+    assert [m.period for m in year_only][:2] == ["2019", "2019-01"]
+    assert year_only[0].counts == {US: 1}
 
 
 def test_timeline_is_in_help_manifest_and_discord_options(services: Services) -> None:

@@ -161,6 +161,9 @@ def test_seed_timeline_marks_the_us_turn_on_safe_havens(services: Services) -> N
     assert "Terrorist safe havens" in text
     assert "Alice Wells" in text
     assert "United States' stance changed: critical → conciliatory" in text
+    # the seeds date one US line on aid only to its year (“so far this year”, 2018)
+    aid = run(services, "/timeline security aid").text
+    assert "2018 (month not known)  United States 1" in aid
 
 
 def test_by_since_and_until_filter(services: Services) -> None:

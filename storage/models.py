@@ -111,6 +111,7 @@ class Position(Base):
         # before the date so "one row per statement, newest first" is an ordered range
         Index("ix_positions_topic_stated", "topic", "is_repeat", "stated_date"),
         Index("ix_positions_actor_topic_stated", "actor", "topic", "is_repeat", "stated_date"),
+        Index("ix_positions_speaker_stated", "speaker", "is_repeat", "stated_date"),  # /who
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -76,6 +76,16 @@ Block = Header | Section | Quote | Context | Divider | Buttons
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture sent beside a reply on platforms that show images (the /timeline chart);
+    a renderer of text alone ignores it."""
+
+    png: bytes
+    title: str
+    filename: str = "chart.png"
+
+
+@dataclass(frozen=True)
 class Reply:
     blocks: tuple[Block, ...]
     # Seen only by the asker unless shared; a confirmation in a thread is not ephemeral.
@@ -87,6 +97,7 @@ class Reply:
     # A one-line summary for notifications and clients that cannot show blocks.
     summary: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)  # e.g. {"error"}, {"usage"}
+    images: tuple[Image, ...] = ()
 
     @property
     def text(self) -> str:

@@ -42,6 +42,12 @@ STRUCTURED: dict[str, tuple[Option, ...]] = {
         Option("since", "From: 2018, 2018-01, 2018-01-05, or 30d / 6m ago"),
         Option("until", "Up to: 2018, 2018-01 or 2018-01-05"),
     ),
+    "timeline": (
+        Option("topic", "Topic, alias or id, e.g. security aid", required=True, positional=True),
+        Option("by", "Only this actor: United States, Pakistan, China…"),
+        Option("since", "From: 2018, 2018-01, 2018-01-05, or 30d / 6m ago"),
+        Option("until", "Up to: 2018, 2018-01 or 2018-01-05"),
+    ),
 }
 
 

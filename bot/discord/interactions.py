@@ -28,7 +28,7 @@ from bot.core.access import BUTTON, COMMAND, SHORTCUT, Gate, Inbound
 from bot.core.commands import Ctx, dispatch
 from bot.core.handlers.ingest import HINT, find_article, run_ingest
 from bot.core.invocation import parse
-from bot.core.reply import Buttons, Context, Reply, message
+from bot.core.reply import Buttons, Context, Image, Reply, message
 from bot.core.services import Services
 from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
 from bot.discord.commands import ADD_TO_BRIEFING, options_text
@@ -119,6 +119,28 @@ class Followup:
             body = {**msg, "flags": EPHEMERAL} if self.ephemeral else msg
             params = {"wait": "true"}
             self.rest.request("POST", self.base, json_body=body, auth=False, params=params)
+        for image in reply.images:
+            self._attach(image)
+
+    def _attach(self, image: Image) -> None:
+        """A picture as a follow-up of its own (multipart, as DiscordPoster.upload_png
+        sends the weekly chart), as private as the answer; a refusal loses only the
+        picture, never the answer already sent."""
+        body: dict[str, Any] = {
+            "attachments": [
+                {"id": 0, "filename": image.filename, "description": image.title[:1024]}
+            ],
+            "allowed_mentions": {"parse": []},
+        }
+        if self.ephemeral:
+            body["flags"] = EPHEMERAL
+        files = {"files[0]": (image.filename, image.png, "image/png")}
+        try:
+            self.rest.request(
+                "POST", self.base, json_body=body, files=files, auth=False, params={"wait": "true"}
+            )
+        except DiscordError as exc:
+            log.warning("discord: chart %r not delivered: %s", image.title, exc)
 
     def say(self, text: str) -> None:
         self.send(message(text))
@@ -288,7 +310,9 @@ def shared(reply: Reply, by: str | None) -> Reply:
     blocks = tuple(b for b in blocks if not (isinstance(b, Buttons) and not b.actions))
     if by:
         blocks = (*blocks, Context(f"Shared by @{by}"))
-    return Reply(blocks, ephemeral=False, summary=reply.summary, tags=reply.tags)
+    return Reply(
+        blocks, ephemeral=False, summary=reply.summary, tags=reply.tags, images=reply.images
+    )
 
 
 def message_texts(msg: dict[str, Any]) -> list[str]:

@@ -34,6 +34,7 @@ from bot.core.invocation import parse
 from bot.core.reply import Buttons, Context, Reply, message
 from bot.core.services import Services
 from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
+from bot.slack.images import send_images
 from bot.slack.render import ACTION_PREFIX, to_messages
 from storage.events import ProcessedEvents
 
@@ -306,7 +307,9 @@ def register(app: App, services: Services) -> None:
 
         def job() -> None:
             inv = parse(command.get("text", ""), command=name, user=user, channel=channel)
-            respond_reply(url, dispatch(ctx_for(user, channel), inv), retry_handlers=retry)
+            reply = dispatch(ctx_for(user, channel), inv)
+            respond_reply(url, reply, retry_handlers=retry)
+            send_images(app.client, reply, channel=channel, user=user, private=True)
 
         ticket.start(
             lambda: safely(
@@ -344,10 +347,12 @@ def register(app: App, services: Services) -> None:
                     if not isinstance(b, Buttons) or all(a.id != "share" for a in b.actions)
                 )
                 blocks = (*blocks, Context(f"Shared by @{_user_name(body) or user}"))
-                reply = Reply(blocks, ephemeral=False, summary=reply.summary)
-                respond_reply(url, reply, retry_handlers=retry, in_channel=True)
+                shared = Reply(blocks, ephemeral=False, summary=reply.summary)
+                respond_reply(url, shared, retry_handlers=retry, in_channel=True)
+                send_images(app.client, reply, channel=channel, user=user, private=False)
             else:
                 respond_reply(url, reply, retry_handlers=retry)
+                send_images(app.client, reply, channel=channel, user=user, private=True)
 
         ticket.start(
             lambda: safely(
@@ -446,6 +451,9 @@ def register(app: App, services: Services) -> None:
             if inv.command and REGISTRY.get(inv.command):
                 reply = dispatch(ctx_for(user, channel), inv)
                 post_reply(client, channel, _in_thread(reply), thread_ts=thread_ts)
+                send_images(
+                    client, reply, channel=channel, user=user, private=False, thread=thread_ts
+                )
             elif mention or event.get("thread_ts") in (None, ts):
                 say(HINT)  # a reply deep in a thread ("thanks!") needs no hint
 

@@ -141,12 +141,20 @@ class SlackPoster:
             thread = thread or ts
         return ids
 
-    def upload_png(self, channel: str, png: bytes, *, title: str, thread: str | None = None) -> str:
+    def upload_png(
+        self,
+        channel: str,
+        png: bytes,
+        *,
+        title: str,
+        thread: str | None = None,
+        filename: str = "weekly-chart.png",
+    ) -> str:
         def call() -> str:
             resp = self.client.files_upload_v2(
                 channel=channel,
                 content=png,
-                filename="weekly-chart.png",
+                filename=filename,
                 title=title,
                 thread_ts=thread,
             )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage import audit
 from storage.db import Database
 from storage.models import Feed, FeedEntry
 
@@ -381,9 +382,11 @@ def finish_entry(
     status: str,
     article_id: int | None = None,
     detail: str | None = None,
+    title: str | None = None,
 ) -> bool:
-    """Record what ingesting a pending entry gave, count it when it added an article, and
-    renew the lease — one transaction. False: the claim is lost; the caller stops."""
+    """Record what ingesting a pending entry gave, count it and write its audit entry
+    (user "feed:<id>") when it added an article, and renew the lease — one transaction.
+    False: the claim is lost; the caller stops."""
     with db.session() as session:
         if not _renew(session, feed_id, worker, now):
             return False
@@ -401,6 +404,15 @@ def finish_entry(
                 update(Feed)
                 .where(Feed.id == feed_id)
                 .values(items_ingested=Feed.items_ingested + 1)
+            )
+            link = session.scalar(select(FeedEntry.link).where(FeedEntry.id == entry_id))
+            audit.record(
+                session,
+                action=audit.INGEST,
+                subject=audit.ingest_subject(article_id, title),
+                user=f"feed:{feed_id}",
+                platform="feed",
+                detail=link,
             )
         return True
 

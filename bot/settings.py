@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     digest_retry_max_seconds: float = 900.0
 
     # Feeds (RSS/Atom): each polled on its own job, its entries ingested like forwarded links
+    feed_polling: bool = True  # false: the scheduler leaves feeds to cron's `feeds poll`
     feed_default_interval_minutes: int = 30
     feed_min_interval_minutes: int = 5  # a shorter per-feed interval is refused
     feed_max_entries_per_poll: int = 50  # the newest this many entries of one answer

@@ -317,20 +317,33 @@ class FeedPoller:
         ingested = 0
         for entry in pending:
             assert entry.link is not None
-            result = self.indexer.ingest_url(entry.link, ingested_by=f"feed:{feed.id}")
-            added = result.status in store.INGESTED
+            status, article_id, detail, title = self._ingest_one(entry.link, feed.id)
+            added = status in store.INGESTED
             kept = store.finish_entry(
                 self.db,
                 entry.id,
                 feed.id,
                 worker=self.worker,
                 now=self.clock(),
-                status=result.status,
-                article_id=result.article_id,
-                detail=result.reason,
-                title=result.title,
+                status=status,
+                article_id=article_id,
+                detail=detail,
+                title=title,
             )
             if not kept:
                 return None
             ingested += added
         return ingested
+
+    def _ingest_one(
+        self, link: str, feed_id: int
+    ) -> tuple[str, int | None, str | None, str | None]:
+        """(status, article id, reason, title) of ingesting one entry's link. A failure of
+        ours on one entry refuses that entry, as a bulk ingest does, so one bad page
+        cannot wedge the feed (its entry would otherwise stay pending for ever)."""
+        try:
+            result = self.indexer.ingest_url(link, ingested_by=f"feed:{feed_id}")
+        except Exception as exc:
+            log.exception("feed %s: ingesting %s failed", feed_id, link)
+            return store.REFUSED, None, f"could not be ingested ({type(exc).__name__})", None
+        return result.status, result.article_id, result.reason, result.title

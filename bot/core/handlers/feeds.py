@@ -231,6 +231,6 @@ def _remove(ctx: Ctx, rest: list[str]) -> Reply:
     if row is None:
         return message(f"There is no feed #{feed_id}. /feeds list shows them.")
     return message(
-        f"Removed feed #{row.id} ({shorten(row.url, 200)}). The "
-        f"{plural(row.items_ingested, 'article')} it brought in stay in the briefing.",
+        f"Removed feed #{row.id} ({shorten(row.url, 200)}); what it brought in "
+        f"({plural(row.items_ingested, 'article')}) stays in the briefing.",
     )

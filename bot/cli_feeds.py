@@ -8,14 +8,18 @@ may run beside a bot process (or another cron) without ingesting an entry twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.core.services import Services
 
 feeds_app = typer.Typer(
     no_args_is_help=True,
@@ -23,7 +27,7 @@ feeds_app = typer.Typer(
 )
 
 
-def _services():  # type: ignore[no-untyped-def]
+def _services() -> Services:
     from bot.core.services import Services
 
     return Services.build(get_settings())
@@ -103,8 +107,8 @@ def list_(
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _iso(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 @feeds_app.command("remove")

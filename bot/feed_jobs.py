@@ -44,7 +44,9 @@ def _aware(when: dt.datetime) -> dt.datetime:
 class FeedJobs:
     """Keeps one job per feed on a scheduler someone else starts and stops."""
 
-    def __init__(self, scheduler: BaseScheduler, poller: FeedPoller, *, sync_seconds: float):
+    def __init__(
+        self, scheduler: BaseScheduler, poller: FeedPoller, *, sync_seconds: float
+    ) -> None:
         self.scheduler = scheduler
         self.poller = poller
         self.db = poller.db

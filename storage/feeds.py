@@ -44,6 +44,11 @@ def _naive(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE matched (a CursorResult's count; `execute` is typed as Result)."""
+    return int(getattr(result, "rowcount", 0))
+
+
 def entry_key(identity: str) -> str:
     """The stored key of an entry: a fixed-size hash, since ids and links can be long."""
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
@@ -191,7 +196,7 @@ def claim_poll(
         result = session.execute(
             update(Feed).where(*conditions).values(claimed_by=worker, claimed_at=stamp)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if _rowcount(result) != 1:
             return None
         feed = session.get(Feed, feed_id)
         assert feed is not None
@@ -207,7 +212,7 @@ def _renew(session: Session, feed_id: int, worker: str, now: dt.datetime) -> boo
         .where(Feed.id == feed_id, Feed.claimed_by == worker)
         .values(claimed_at=_naive(now))
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return _rowcount(result) == 1
 
 
 def backoff(interval_minutes: int, errors: int, cap_minutes: int) -> dt.timedelta:
@@ -249,7 +254,7 @@ def record_success(
         result = session.execute(
             update(Feed).where(Feed.id == feed_id, Feed.claimed_by == worker).values(**values)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
 
 def record_failure(
@@ -284,7 +289,7 @@ def record_failure(
                 claimed_at=None,
             )
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if _rowcount(result) != 1:
             return None
         session.refresh(feed)
         return _row(feed)
@@ -399,7 +404,7 @@ def finish_entry(
                 detail=detail[:MAX_DETAIL_CHARS] if detail else None,
             )
         )
-        if result.rowcount == 1 and status in INGESTED:  # type: ignore[attr-defined]
+        if _rowcount(result) == 1 and status in INGESTED:
             session.execute(
                 update(Feed)
                 .where(Feed.id == feed_id)

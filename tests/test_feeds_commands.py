@@ -336,3 +336,49 @@ def test_cli_add_list_poll_remove(tmp_path: Path, feed_site: FeedSite) -> None:
     removed = run_cli(db, "feeds", "remove", "1")
     assert removed.returncode == 0 and "Removed feed #1" in removed.stdout
     assert run_cli(db, "feeds", "list", "--json").stdout == ""
+
+
+# ---------------------------------------------------------------------------- downstream
+
+
+def test_a_feeds_article_reaches_alerts_and_the_digest_like_any_other(
+    services: Services, feed_site: FeedSite
+) -> None:
+    from bot.console.render import render
+    from bot.core.digest import compose
+    from bot.scheduler import DigestRunner
+    from storage import digests
+
+    urls = feed_site.add_articles(2)
+    feed_site.routes["/feed.xml"] = Route(rss("Downstream", items_for(urls)))
+    assert "Added feed #1" in ask(services, f"/feeds add {feed_site.url('/feed.xml')}").text
+    with services.db.session() as s:
+        digests.add_follow(s, platform="console", user=ANALYST, topic="haqqani-network", actor="")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    poller = FeedPoller(services.db, services.settings, services.indexer, services.taxonomy)
+    assert [o.ingested for o in poller.poll_due()] == [2]
+
+    said: list[str] = []
+    assert DigestRunner(services, ConsolePoster(said.append)).notify_followers() == 1
+    assert "Washington Presses Islamabad on the Haqqani Network" in "\n".join(said)
+
+    with services.db.session() as s:
+        result = compose(s, start=start, end=dt.datetime.now(dt.UTC), taxonomy=services.taxonomy)
+    digest = "\n".join(render(part) for _, part in result.parts())
+    assert "Border Crossing Reopens After Talks" in digest
+    assert "Washington Presses Islamabad on the Haqqani Network" in digest
+
+
+def test_feeds_in_the_console(make_settings: Callable[..., Settings], feed_site: FeedSite) -> None:
+    from bot.console.repl import answer
+
+    console = Services.build(make_settings(fetch_allow_private_hosts=["127.0.0.1"]))
+    try:
+        feed_site.routes["/feed.xml"] = Route(rss("Console", []))
+        url = feed_site.url("/feed.xml")
+        assert "Added feed #1" in answer(console, f"/feeds add {url} every:2h").text
+        listing = answer(console, "/feeds list").text
+        assert url in listing and "every 2 hours" in listing
+        assert "Removed feed #1" in answer(console, "/feeds remove 1").text
+    finally:
+        console.close()

@@ -172,16 +172,22 @@ def test_atom_with_relative_links_and_an_entry_without_a_link(
     items = [
         Item("Border Crossing Reopens After Talks", "/news/border-crossing", guid="urn:a:1"),
         Item("A note with nowhere to go", None, guid="urn:a:2", summary="No link at all."),
+        Item("A script", "javascript:alert(1)", guid="urn:a:3"),
+        Item("Too long", "http://127.0.0.1/" + "x" * 2100, guid="urn:a:4"),
     ]
     feed_site.routes["/atom"] = Route(atom("Atom side", items), "application/atom+xml")
     feed_id = ledger.add(feed_site.url("/atom"))
 
     outcome = ledger.poller().poll(feed_id)
 
-    assert (outcome.status, outcome.entries_new, outcome.ingested) == (OK, 2, 1)
+    assert (outcome.status, outcome.entries_new, outcome.ingested) == (OK, 4, 1)
     assert ledger.article_urls() == [feed_site.url("/news/border-crossing")]
-    statuses = {e.status: e.detail for e in ledger.entries(feed_id)}
-    assert statuses["refused"] == "the entry has no web link"
+    refusals = sorted(e.detail or "" for e in ledger.entries(feed_id) if e.status == "refused")
+    assert refusals == [
+        "the entry has no web link",
+        "the entry has no web link",
+        "the entry's link is too long",
+    ]
 
 
 def test_topics_keep_only_entries_that_name_them(ledger: Ledger, feed_site: FeedSite) -> None:

@@ -53,6 +53,7 @@ _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
 _WEB_LINK = re.compile(r"^https?://", re.I)
+MAX_LINK_CHARS = 2000  # the stored link's column, as for an article's URL
 
 
 class FeedError(Exception):
@@ -300,6 +301,10 @@ class FeedPoller:
         if entry.link is None or not _WEB_LINK.match(entry.link):
             return store.NewEntry(
                 key, entry.link, entry.published, store.REFUSED, "the entry has no web link"
+            )
+        if len(entry.link) > MAX_LINK_CHARS:  # stored to be fetched: never cut short
+            return store.NewEntry(
+                key, None, entry.published, store.REFUSED, "the entry's link is too long"
             )
         if feed.topics and not mentions(
             self.taxonomy, feed.topics, f"{entry.title} {entry.summary}"

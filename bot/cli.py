@@ -281,7 +281,7 @@ def start() -> None:
 
 # Modules that add their own commands (chat adapters, digests, admin); each exports
 # register(app). Listed here so this module imports no chat SDK at load time.
-EXTENSIONS = ("bot.cli_chat", "bot.cli_digest", "bot.cli_discord", "bot.cli_admin")
+EXTENSIONS = ("bot.cli_chat", "bot.cli_digest", "bot.cli_discord", "bot.cli_admin", "bot.cli_feeds")
 
 
 def _register_extensions() -> None:

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from bot import feed_jobs
 from bot.core import schedule
 from bot.core.digest import compose, local_text, split_reply
 from bot.core.format import quote, shorten
@@ -483,6 +484,7 @@ class DigestScheduler:
     def start(self, *, catch_up: bool = True) -> DigestScheduler:
         self.scheduler.start()
         self.sync_jobs()
+        self.feeds = feed_jobs.attach(self.scheduler, self.services)  # a job per feed
         self.scheduler.add_job(
             self.sweep,
             "interval",

@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     digest_retry_base_seconds: float = 60.0
     digest_retry_max_seconds: float = 900.0
 
+    # Feeds (RSS/Atom): each polled on its own job, its entries ingested like forwarded links
+    feed_polling: bool = True  # false: the scheduler leaves feeds to cron's `feeds poll`
+    feed_default_interval_minutes: int = 30
+    feed_min_interval_minutes: int = 5  # a shorter per-feed interval is refused
+    feed_max_entries_per_poll: int = 50  # the newest this many entries of one answer
+    feed_backoff_max_minutes: int = 24 * 60  # errors in a row double the wait up to this
+    feed_claim_lease_minutes: int = 30  # a poll's holder silent this long is presumed dead
+    feed_sync_seconds: float = 60.0  # how often the scheduler re-reads the feeds table
+
     # Test-only: the starting "now" (ISO 8601 with offset) of a clock that then keeps ticking,
     # so a whole process can live through a DST morning in a test.
     clock_override: str | None = None

@@ -287,3 +287,57 @@ class TopicAlias(Base):
     topic_id: Mapped[str] = mapped_column(String(100), index=True)
     added_by: Mapped[str | None] = mapped_column(String(100))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
+# ---------------------------------------------------------------- feeds
+
+
+class Feed(Base):
+    """An RSS or Atom feed polled on its own schedule, and where its polling stands.
+
+    `claimed_by`/`claimed_at` hold a poll the way digest_runs hold a run: set by a
+    compare-and-set UPDATE, so of two processes finding the feed due only one polls it.
+    """
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+    topics: Mapped[str] = mapped_column(String(1000), default="")  # topic ids, comma-separated
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    platform: Mapped[str] = mapped_column(String(20), default="cli")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    # validators of the last full answer, sent back for a conditional GET
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    items_ingested: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class FeedEntry(Base):
+    """An entry of a feed already seen, keyed by a hash of its id (or link): a re-poll,
+    or another process, never ingests it again. 'pending' rows are entries a poll took
+    on and had not finished; the next holder of the feed's claim finishes them."""
+
+    __tablename__ = "feed_entries"
+    __table_args__ = (UniqueConstraint("feed_id", "entry_key", name="uq_feed_entry"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    entry_key: Mapped[str] = mapped_column(String(64))  # sha256 hex of the entry's id or link
+    link: Mapped[str | None] = mapped_column(String(2000))
+    # pending | new | near-duplicate | duplicate | refused | skipped
+    status: Mapped[str] = mapped_column(String(20))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    published: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)

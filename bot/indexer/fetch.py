@@ -58,6 +58,22 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
+# What feeds are served as in practice: the registered types, and plain XML.
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/x-rss+xml",
+        "application/xml",
+        "text/xml",
+    }
+)
+_ACCEPT_PAGE = "text/html,application/xhtml+xml,text/plain;q=0.9"
+_ACCEPT_FEED = (
+    "application/rss+xml,application/atom+xml,application/rdf+xml;q=0.9,"
+    "application/xml;q=0.8,text/xml;q=0.8,text/html;q=0.1"
+)
 _USER_AGENT = "uspak-briefing-bot/0.1 (+article fetcher)"
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # What the user is told of any non-public address, whatever its kind.
@@ -198,13 +214,19 @@ def vet_url(url: str | httpx.URL, settings: Settings, deadline: float | None = N
     return Target(url=parsed, ip=addresses[0])
 
 
-def _pinned_request(client: httpx.Client, target: Target) -> httpx.Request:
+def _pinned_request(
+    client: httpx.Client,
+    target: Target,
+    accept: str = _ACCEPT_PAGE,
+    extra: dict[str, str] | None = None,
+) -> httpx.Request:
     """A GET for `target.url` that connects to the vetted IP, not to a fresh DNS answer."""
     url = target.url
     pinned = url.copy_with(host=str(target.ip))
     headers = {"Host": url.netloc.decode("ascii"), "User-Agent": _USER_AGENT}
-    headers["Accept"] = "text/html,application/xhtml+xml,text/plain;q=0.9"
+    headers["Accept"] = accept
     headers["Accept-Encoding"] = "gzip, deflate"  # all `_Inflater` reads
+    headers.update(extra or {})
     extensions = {}
     if url.scheme == "https":
         # Certificate verification and SNI use the name, while the socket uses the IP.
@@ -421,8 +443,33 @@ class _DeadlineTransport(httpx.HTTPTransport):
         )
 
 
-def fetch(url: str, settings: Settings) -> Fetched:
-    """Fetch one HTML or plain-text page, or raise `IngestRefused` saying why not."""
+@dataclass(frozen=True)
+class _Answer:
+    """The last hop's answer: where it came from, its status, media type and raw body."""
+
+    url: str
+    status: int
+    media: str
+    charset: str | None
+    body: bytes
+    headers: httpx.Headers
+
+
+def _exchange(
+    url: str,
+    settings: Settings,
+    *,
+    accept: str,
+    media_types: frozenset[str],
+    refusal: str,
+    extra: dict[str, str] | None = None,
+) -> _Answer:
+    """GET `url` through the guard, hop by hop, and read the final body under the caps.
+
+    A 304 answer (only possible when `extra` carries a conditional header) comes back
+    with an empty body; any other status of 400 or more, a media type outside
+    `media_types` ("not <refusal>") and every breach of the limits is a refusal.
+    """
     limit_seconds = settings.fetch_timeout_seconds
     deadline = time.monotonic() + limit_seconds
     client = httpx.Client(
@@ -435,7 +482,7 @@ def fetch(url: str, settings: Settings) -> Fetched:
     try:
         for _hop in range(settings.fetch_max_redirects + 1):
             target = vet_url(current, settings, deadline)
-            request = _pinned_request(client, target)
+            request = _pinned_request(client, target, accept, extra)
             try:
                 response = _send(client, request)
             except httpx.TimeoutException as exc:
@@ -451,6 +498,8 @@ def fetch(url: str, settings: Settings) -> Fetched:
                         )
                     current = str(target.url.join(location))
                     continue
+                if response.status_code == 304 and extra:
+                    return _Answer(current, 304, "", None, b"", response.headers)
                 if response.status_code >= 400:
                     raise _refuse(
                         current,
@@ -458,8 +507,8 @@ def fetch(url: str, settings: Settings) -> Fetched:
                         f"{response.reason_phrase}".rstrip(),
                     )
                 media, charset = _media_type(response)
-                if media and media not in HTML_TYPES | TEXT_TYPES:
-                    raise _refuse(current, f"not HTML or text ({media})")
+                if media and media not in media_types:
+                    raise _refuse(current, f"not {refusal} ({media})")
                 encoding = _content_encoding(response, current)
                 try:
                     body = _read_capped(
@@ -469,12 +518,78 @@ def fetch(url: str, settings: Settings) -> Fetched:
                     raise _too_slow(current) from exc
                 except httpx.HTTPError as exc:
                     raise _refuse(current, f"download failed ({type(exc).__name__})") from exc
-                if not media:
-                    media = "text/html" if _HTML_SNIFF.match(body[:2048]) else "text/plain"
-                text = decode_body(body, charset, html=media in HTML_TYPES)
-                return Fetched(url=current, content_type=media, text=text)
+                return _Answer(
+                    current, response.status_code, media, charset, body, response.headers
+                )
             finally:
                 response.close()
         raise _refuse(url, f"too many redirects (more than {settings.fetch_max_redirects})")
     finally:
         client.close()
+
+
+def fetch(url: str, settings: Settings) -> Fetched:
+    """Fetch one HTML or plain-text page, or raise `IngestRefused` saying why not."""
+    answer = _exchange(
+        url,
+        settings,
+        accept=_ACCEPT_PAGE,
+        media_types=HTML_TYPES | TEXT_TYPES,
+        refusal="HTML or text",
+    )
+    media = answer.media
+    if not media:
+        media = "text/html" if _HTML_SNIFF.match(answer.body[:2048]) else "text/plain"
+    text = decode_body(answer.body, answer.charset, html=media in HTML_TYPES)
+    return Fetched(url=answer.url, content_type=media, text=text)
+
+
+@dataclass(frozen=True)
+class FeedDocument:
+    """A feed as fetched: its bytes (the parser reads the XML's own encoding declaration,
+    so they are not decoded here) and the validators for the next conditional GET."""
+
+    url: str
+    status: int  # 200, or 304 when the validators sent still hold
+    content_type: str
+    charset: str | None
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def fetch_feed(
+    url: str, settings: Settings, *, etag: str | None = None, last_modified: str | None = None
+) -> FeedDocument:
+    """Fetch a feed through the same guard and limits as a page, conditionally when
+    validators from the last fetch are given; refuse as `fetch` does.
+
+    HTML and plain text are let through so that the caller can tell a web page from a
+    feed in its own words (some servers also send feeds as text/plain)."""
+    extra: dict[str, str] = {}
+    if etag:
+        extra["If-None-Match"] = etag
+    if last_modified:
+        extra["If-Modified-Since"] = last_modified
+    answer = _exchange(
+        url,
+        settings,
+        accept=_ACCEPT_FEED,
+        media_types=FEED_TYPES | HTML_TYPES | TEXT_TYPES,
+        refusal="a feed, HTML or text",
+        extra=extra,
+    )
+    return FeedDocument(
+        url=answer.url,
+        status=answer.status,
+        content_type=answer.media,
+        charset=answer.charset,
+        body=answer.body,
+        etag=answer.headers.get("etag") or (etag if answer.status == 304 else None),
+        last_modified=answer.headers.get("last-modified")
+        or (last_modified if answer.status == 304 else None),
+    )

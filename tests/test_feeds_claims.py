@@ -10,11 +10,12 @@ import sys
 import textwrap
 import time
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from bot.settings import ROOT
 from storage import feeds as store
-from storage.db import Database
+from storage.db import Database, alembic_config
 
 RACE = textwrap.dedent(
     """
@@ -51,7 +52,8 @@ def test_migration_makes_the_feed_tables(engine_url: str) -> None:
             tables = set(inspect(conn).get_table_names())
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         assert {"feeds", "feed_entries"} <= tables
-        assert version == "0005_feeds"
+        # the database stands at the newest migration, whichever that is now
+        assert version == ScriptDirectory.from_config(alembic_config(engine_url)).get_current_head()
     finally:
         db.dispose()
 

@@ -5,8 +5,8 @@ conditional-GET validators, last success and error, backoff, items ingested, nex
 time and the claim of the poll under way) and `feed_entries` (each entry seen per feed,
 so a re-poll or a second process never ingests one twice).
 
-Revision ID: 0005_feeds
-Revises: 0004
+Revision ID: 0006_feeds
+Revises: 0005_views
 """
 
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_feeds"
-down_revision: str | None = "0004"
+revision: str = "0006_feeds"
+down_revision: str | None = "0005_views"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

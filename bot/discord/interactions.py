@@ -32,6 +32,7 @@ from bot.core.reply import Buttons, Context, Reply, message
 from bot.core.services import Services
 from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
 from bot.discord.commands import ADD_TO_BRIEFING, options_text
+from bot.discord.markup import is_chat_link, plain
 from bot.discord.render import EPHEMERAL, decode_custom_id, plain_message, to_messages
 from bot.discord.rest import DiscordError, DiscordRest
 
@@ -204,7 +205,13 @@ class Interactions:
         )
 
     def _ctx(self, who: Asker) -> Ctx:
-        return Ctx(self.services, user=who.user, channel=who.channel, platform="discord")
+        return Ctx(
+            self.services,
+            user=who.user,
+            channel=who.channel,
+            platform="discord",
+            chat_link=is_chat_link,
+        )
 
     def _safely(self, what: str, followup: Followup, work: Callable[[], Reply]) -> Work:
         def run() -> None:
@@ -230,7 +237,7 @@ class Interactions:
         followup = self._followup(payload, ephemeral=True)
 
         def work() -> Reply:
-            inv = parse(text, command=name, user=who.user, channel=who.channel)
+            inv = parse(plain(text), command=name, user=who.user, channel=who.channel)
             return dispatch(self._ctx(who), inv)
 
         return _deferred(ticket, self._safely(f"/{name}", followup, work))
@@ -241,7 +248,9 @@ class Interactions:
         messages = (data.get("resolved") or {}).get("messages") or {}
         target = messages.get(str(data.get("target_id"))) or {}
         article = find_article(
-            message_texts(target), min_words=self.services.settings.min_article_words
+            [plain(t) for t in message_texts(target)],
+            min_words=self.services.settings.min_article_words,
+            chat_link=is_chat_link,
         )
         if article is None:
             return _immediate(HINT)
@@ -271,7 +280,8 @@ class Interactions:
         followup = self._followup(payload, ephemeral=not share)
 
         def work() -> Reply:
-            reply = dispatch(self._ctx(who), parse(line, user=who.user, channel=who.channel))
+            inv = parse(plain(line), user=who.user, channel=who.channel)
+            reply = dispatch(self._ctx(who), inv)
             return shared(reply, who.name or who.user) if share else reply
 
         return _deferred(

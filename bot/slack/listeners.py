@@ -34,12 +34,13 @@ from bot.core.invocation import parse
 from bot.core.reply import Buttons, Context, Reply, message
 from bot.core.services import Services
 from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
+from bot.slack.manifest import SHORTCUT_ID
+from bot.slack.markup import is_chat_link, plain, without_mentions
 from bot.slack.render import ACTION_PREFIX, to_messages
 from storage.events import ProcessedEvents
 
 log = logging.getLogger(__name__)
 
-SHORTCUT_ID = "add_to_briefing"
 FAILED = "Sorry — something went wrong on my side. It is logged; please try again shortly."
 NO_RESPONSE_URL = "I can't answer this request: it came without a response_url."
 # Message subtypes that are edits, joins, bots and the like: never articles, never answered.
@@ -231,7 +232,7 @@ def register(app: App, services: Services) -> None:
             work.notify(lambda: respond_reply(url, message(text), retry_handlers=retry))
 
     def ctx_for(user: str | None, channel: str | None) -> Ctx:
-        return Ctx(services, user=user, channel=channel, platform="slack")
+        return Ctx(services, user=user, channel=channel, platform="slack", chat_link=is_chat_link)
 
     def safely(what: str, fail: Callable[[str], None], work: Callable[[], None]) -> None:
         try:
@@ -305,7 +306,7 @@ def register(app: App, services: Services) -> None:
             ack()
 
         def job() -> None:
-            inv = parse(command.get("text", ""), command=name, user=user, channel=channel)
+            inv = parse(plain(command.get("text", "")), command=name, user=user, channel=channel)
             respond_reply(url, dispatch(ctx_for(user, channel), inv), retry_handlers=retry)
 
         ticket.start(
@@ -335,7 +336,7 @@ def register(app: App, services: Services) -> None:
             return
 
         def job() -> None:
-            inv = parse(line, user=user, channel=channel)
+            inv = parse(plain(line), user=user, channel=channel)
             reply = dispatch(ctx_for(user, channel), inv)
             if kind == "share":
                 blocks = tuple(
@@ -393,7 +394,9 @@ def register(app: App, services: Services) -> None:
 
         def job() -> None:
             article = find_article(
-                message_texts(msg), min_words=services.settings.min_article_words
+                [plain(t) for t in message_texts(msg)],
+                min_words=services.settings.min_article_words,
+                chat_link=is_chat_link,
             )
             if article is None:
                 respond_reply(url, message(HINT), retry_handlers=retry)
@@ -428,8 +431,12 @@ def register(app: App, services: Services) -> None:
 
         texts = message_texts(event)
         if mention:
-            texts[0] = re.sub(r"<@[UW][A-Z0-9]+(\|[^>]*)?>", " ", texts[0])
-        article = find_article(texts, min_words=services.settings.min_article_words)
+            texts[0] = without_mentions(texts[0])
+        article = find_article(
+            [plain(t) for t in texts],
+            min_words=services.settings.min_article_words,
+            chat_link=is_chat_link,
+        )
         ticket = reserve(QUERY if article is None else INGEST, user)
         if isinstance(ticket, Refusal):
             refusal = ticket.text
@@ -442,7 +449,7 @@ def register(app: App, services: Services) -> None:
                     client, user=user, channel=channel, thread_ts=thread_ts, article=article
                 )
                 return
-            inv = parse(texts[0], user=user, channel=channel)
+            inv = parse(plain(texts[0]), user=user, channel=channel)
             if inv.command and REGISTRY.get(inv.command):
                 reply = dispatch(ctx_for(user, channel), inv)
                 post_reply(client, channel, _in_thread(reply), thread_ts=thread_ts)

@@ -77,9 +77,11 @@ def ask(
     ] = False,
 ) -> None:
     """Print one reply and exit."""
+    from bot.console.render import render
     from bot.console.repl import ask as run
+    from bot.slack.render import to_json
 
-    out = run(_services(get_settings()), line, as_json=as_json)
+    out = run(_services(get_settings()), line, render=to_json if as_json else render)
     sys.stdout.write(out + "\n")
 
 

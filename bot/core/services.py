@@ -124,6 +124,7 @@ class Services:
         return not allowed or (user is not None and user in allowed)
 
     def answers_in(self, channel: str | None) -> bool:
+        """Whether a channel is on ALLOWED_CHANNELS (or the list is empty). Direct messages
+        are answered anywhere; the adapter says which events are direct (bot.core.access)."""
         allowed = self.settings.allowed_channels
-        # Direct messages (D…) are always answered: nobody else sees them.
-        return not allowed or channel is None or channel in allowed or channel.startswith("D")
+        return not allowed or channel is None or channel in allowed

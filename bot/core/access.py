@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.events import BUTTON, COMMAND, MENTION, SHORTCUT, Event
+from bot.core.events import MENTION, SHORTCUT, ButtonPress, CommandEvent, Event
 from bot.core.invocation import parse
 from bot.core.services import Services
 from storage.events import ProcessedEvents
@@ -49,13 +49,11 @@ ALLOW = Verdict(True)
 
 def runs(event: Event) -> str | None:
     """The command an event will run, if any: what the permission check looks at."""
-    if event.kind == COMMAND:
-        return getattr(event, "command", None) or None
-    if event.kind == BUTTON:
-        return parse(getattr(event, "line", ""), options=frozenset()).command or None
-    if event.kind == SHORTCUT:
-        return "ingest"
-    return None
+    if isinstance(event, CommandEvent):
+        return event.command or None
+    if isinstance(event, ButtonPress):
+        return parse(event.line, options=frozenset()).command or None
+    return "ingest" if event.how == SHORTCUT else None
 
 
 class Gate:

@@ -135,12 +135,12 @@ def parse(
     `options` are the keys read as `key:value` (every declared option when not given).
     """
     problems: list[str] = []
-    text = line if isinstance(line, Plain) else plain(line)
-    if text.truncated:
+    given = line if isinstance(line, Plain) else plain(line)
+    if given.truncated:
         problems.append(f"input longer than {MAX_INPUT_CHARS:,} characters was cut")
-    urls = links_in(text)
+    urls = links_in(given)
     keys = declared_options() if options is None else options
-    text = text.text.strip()
+    text = given.text.strip()
     if command is None:
         head, _, rest = text.partition(" ")
         if "\n" in head:
@@ -156,9 +156,9 @@ def parse(
         if not _COMMAND.fullmatch(command):
             command = ""
     args: list[str] = []
-    options: dict[str, str] = {}
+    found: dict[str, str] = {}
     for m in _TOKEN.finditer(text):
-        if len(args) + len(options) >= MAX_WORDS:
+        if len(args) + len(found) >= MAX_WORDS:
             problems.append(f"only the first {MAX_WORDS} words were read")
             break
         key = m.group(1)
@@ -168,7 +168,7 @@ def parse(
             if not value:
                 problems.append(f"{key.lower()}: needs a value")
             else:
-                options[key.lower()] = value
+                found[key.lower()] = value
             continue
         word = next((g for g in m.group(5, 6, 7) if g is not None), None)
         if word is None:  # "foo:bar" with an unknown key is just a word
@@ -179,7 +179,7 @@ def parse(
     return Invocation(
         command=command,
         args=tuple(args),
-        options=MappingProxyType(options),
+        options=MappingProxyType(found),
         user=user,
         channel=channel,
         text=text,

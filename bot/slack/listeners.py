@@ -207,7 +207,7 @@ def shortcut_event(body: dict[str, Any]) -> MessageEvent:
 
 
 def message_event(event: dict[str, Any], how: str) -> MessageEvent:
-    texts = message_texts(event)
+    texts = message_texts(event) or [""]
     if how == MENTION:
         texts[0] = without_mentions(texts[0])
     origin = _origin(event.get("user"), event.get("channel"))

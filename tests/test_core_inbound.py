@@ -27,7 +27,11 @@ from bot.core.invocation import Plain, parse, plain
 from bot.core.reply import Buttons, Reply
 from bot.core.services import Services
 from bot.discord.commands import application_commands
+from bot.discord.markup import is_chat_link as discord_link
+from bot.discord.markup import plain as discord_plain
 from bot.indexer.actors import load_directory
+from bot.slack.markup import is_chat_link as slack_link
+from bot.slack.markup import plain as slack_plain
 from tests.core_ledger import add_article, core_services
 
 
@@ -150,3 +154,15 @@ def test_options_are_declared_once_and_everything_reads_them(services: Services)
     bad = Inbound(services).answer(CommandEvent(origin(), "position", plain("haqqani since:x")))
     assert bad is not None and "since:x is not a date" in bad.reply.text
     assert "Usage: /position" in bad.reply.text
+
+
+def test_each_adapter_cleans_its_own_markup_before_the_core_parses() -> None:
+    slack = parse(slack_plain("/briefing grant <@U0ABC|ann> <https://x.example/a&amp;b|x>"))
+    assert slack.args == ("grant", "@ann", "https://x.example/a&b")
+    assert slack.urls == ("https://x.example/a&b",)
+    discord = parse(discord_plain("/briefing grant <@!500000000000000009> <https://x.example/a>"))
+    assert discord.args == ("grant", "@500000000000000009", "https://x.example/a")
+    # the core reads neither: Slack's markup reaches it as typed when no adapter cleaned it
+    assert parse("/briefing grant <@U0ABC|ann>").args == ("grant", "<@U0ABC|ann>")
+    assert slack_link("https://team.slack.com/archives/C1/p1") and not slack_link("https://a.org")
+    assert discord_link("https://discord.com/channels/1/2/3") and not discord_link("https://a.org")

@@ -10,8 +10,7 @@ import yaml
 
 from bot.core.commands import registry
 from bot.settings import ROOT
-from bot.slack.listeners import SHORTCUT_ID
-from bot.slack.manifest import slack_manifest
+from bot.slack.manifest import SHORTCUT_ID, slack_manifest
 
 MANIFEST = ROOT / "config" / "slack_manifest.yaml"
 REGENERATE = "python -m bot manifest slack > config/slack_manifest.yaml"
@@ -37,7 +36,7 @@ def test_every_command_is_in_the_manifest_with_its_declared_words() -> None:
             if option.offered:
                 assert f"{option.name}:" in entry["usage_hint"]
     [shortcut] = data["features"]["shortcuts"]
-    assert shortcut["callback_id"] == SHORTCUT_ID
+    assert shortcut["callback_id"] == SHORTCUT_ID  # the id bot/slack/listeners.py routes
 
 
 def test_the_cli_prints_the_same_manifests() -> None:

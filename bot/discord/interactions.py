@@ -28,6 +28,7 @@ from typing import Any
 from bot.core.events import SHORTCUT, ButtonPress, CommandEvent, Event, MessageEvent, Origin
 from bot.core.inbound import (
     EXPIRED,
+    FAILED,
     REFUSED,
     REPEATED,
     UNKNOWN_BUTTON,
@@ -35,9 +36,8 @@ from bot.core.inbound import (
     Inbound,
     Plan,
 )
-from bot.core.inbound import FAILED as FAILED
 from bot.core.inbound import Answer as Delivery
-from bot.core.reply import Reply, message
+from bot.core.reply import Reply
 from bot.core.services import Services
 from bot.core.workqueue import Refusal
 from bot.discord.commands import ADD_TO_BRIEFING, options_text
@@ -120,9 +120,6 @@ class Followup:
             body = {**msg, "flags": EPHEMERAL} if self.ephemeral else msg
             params = {"wait": "true"}
             self.rest.request("POST", self.base, json_body=body, auth=False, params=params)
-
-    def say(self, text: str) -> None:
-        self.send(message(text))
 
     def _edit_original(self, msg: dict[str, Any]) -> None:
         path = f"{self.base}/messages/@original"

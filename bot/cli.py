@@ -44,6 +44,7 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the totals.")] = False,
 ) -> None:
     """Index articles. The same article twice is stored once."""
+    from bot.core.handlers.ingest import record_ingest
     from bot.indexer.pipeline import Indexer
     from bot.runtime import open_database
     from storage import audit
@@ -60,15 +61,7 @@ def ingest(
     bar = tqdm(results, unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
     for result in bar:
         counts[result.status] += 1
-        if result.status in ("new", "near-duplicate"):
-            audit.log(
-                db,
-                action=audit.INGEST,
-                subject=audit.ingest_subject(result.article_id, result.title),
-                user=audit.local_user(),
-                platform="cli",
-                detail=result.name,
-            )
+        record_ingest(db, result, user=audit.local_user(), platform="cli", detail=result.name)
         if result.status == "refused":
             failures.append((result.name, result.reason or "refused"))
             line = f"failed: {result.name}: {result.reason}"
@@ -126,7 +119,7 @@ def positions(
     actor_name = None
     if actor:
         directory = load_directory(settings.actors_path)
-        actor_name = directory.state(actor) or directory.nationality(actor)
+        actor_name = directory.asked_for(actor)
         if actor_name is None:
             raise _fail(f"no actor {actor!r}; known: {', '.join(directory.actor_names)}")
     since_date = _parse_date(since)

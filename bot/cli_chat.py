@@ -77,13 +77,35 @@ def ask(
     ] = False,
 ) -> None:
     """Print one reply and exit."""
+    from bot.console.render import render
     from bot.console.repl import ask as run
+    from bot.slack.render import to_json
 
-    out = run(_services(get_settings()), line, as_json=as_json)
+    out = run(_services(get_settings()), line, render=to_json if as_json else render)
     sys.stdout.write(out + "\n")
 
 
+def manifest(
+    platform: Annotated[str, typer.Argument(help="slack (app manifest YAML) or discord (JSON).")],
+) -> None:
+    """Print what the command registry generates for a platform's command list."""
+    if platform == "slack":
+        from bot.slack.manifest import slack_manifest
+
+        sys.stdout.write(slack_manifest())
+    elif platform == "discord":
+        import json
+
+        from bot.discord.commands import application_commands
+
+        sys.stdout.write(json.dumps(application_commands(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(f"error: no manifest for {platform!r}: slack or discord", err=True)
+        raise typer.Exit(2)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("manifest")(manifest)
     app.command("serve")(serve)
     app.command("console")(console)
     app.command("ask")(ask)

@@ -163,7 +163,7 @@ class Subscription(Base):
     __table_args__ = (UniqueConstraint("platform", "channel", name="uq_subscription_channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    platform: Mapped[str] = mapped_column(String(20))  # every caller says which
     channel: Mapped[str] = mapped_column(String(100))
     time_of_day: Mapped[str] = mapped_column(String(5))  # "08:00", local to `timezone`
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name: "Asia/Karachi"
@@ -208,7 +208,7 @@ class Follow(Base):
     __table_args__ = (UniqueConstraint("platform", "user_id", "topic", "actor", name="uq_follow"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    platform: Mapped[str] = mapped_column(String(20))  # every caller says which
     user_id: Mapped[str] = mapped_column(String(100), index=True)
     topic: Mapped[str] = mapped_column(String(100), index=True)
     actor: Mapped[str] = mapped_column(String(100), default="")  # "" = any actor
@@ -224,7 +224,7 @@ class AlertDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    platform: Mapped[str] = mapped_column(String(20))  # every caller says which
     user_id: Mapped[str] = mapped_column(String(100))
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
@@ -263,7 +263,7 @@ class IngestGrant(Base):
     __table_args__ = (UniqueConstraint("platform", "user_id", name="uq_ingest_grant"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20), default="slack")
+    platform: Mapped[str] = mapped_column(String(20))  # every caller says which
     user_id: Mapped[str] = mapped_column(String(100))
     granted_by: Mapped[str | None] = mapped_column(String(100))
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)

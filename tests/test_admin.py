@@ -17,7 +17,9 @@ from bot.core.commands import Ctx, dispatch
 from bot.core.invocation import parse
 from bot.core.reply import Reply
 from bot.core.services import Services
+from bot.discord.markup import plain as discord_plain
 from bot.settings import ROOT
+from bot.slack.markup import plain as slack_plain
 from storage import audit, queries
 from storage.db import Database
 from storage.models import Article, AuditEntry, Position, Story
@@ -55,7 +57,8 @@ def services(seeded_copy_url: str) -> Iterator[Services]:
 
 def run(services: Services, line: str, user: str | None, platform: str = "slack") -> Reply:
     ctx = Ctx(services, user=user, channel="C1", platform=platform)
-    return dispatch(ctx, parse(line, user=user))
+    text = (discord_plain if platform == "discord" else slack_plain)(line)
+    return dispatch(ctx, parse(text, user=user))
 
 
 def audit_rows(services: Services) -> list[audit.AuditRecord]:

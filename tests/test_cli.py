@@ -216,3 +216,14 @@ def test_ingest_seeds_dir_applies_seed_metadata(db_copy: Path) -> None:
     assert records["000"]["published"] == "2017-10-01"
     assert records["004"]["source"] == "The Cipher Brief"
     assert all(r["date_basis"] != "ingest-date" for r in records.values())
+
+
+def test_actor_aliases_agree_between_cli_and_chat(db_copy: Path) -> None:
+    """`--actor pk` and `by:pk` name the same actor: both read config/actors.yaml."""
+    full = run(db_copy, "positions", "--actor", "Pakistan", "--json")
+    short = run(db_copy, "positions", "--actor", "pk", "--json")
+    assert short.returncode == 0, short.stderr
+    assert short.stdout == full.stdout and short.stdout
+    chat = run(db_copy, "ask", "/position haqqani by:pk")
+    assert chat.returncode == 0, chat.stderr
+    assert "I don't know the actor" not in chat.stdout and "Pakistan" in chat.stdout

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.console.repl import ask, repl
 from bot.settings import ROOT
+from bot.slack.render import to_json
 from tests.core_ledger import add_article, core_services
 
 
@@ -40,7 +41,7 @@ def test_repl_answers_with_and_without_slash(tmp_path: Path) -> None:
 
 
 def test_ask_json_is_block_kit(tmp_path: Path) -> None:
-    payload = json.loads(ask(_ledger(tmp_path), "/position haqqani", as_json=True))
+    payload = json.loads(ask(_ledger(tmp_path), "/position haqqani", render=to_json))
     assert payload["blocks"][0]["type"] == "header"
     assert any(b["type"] == "actions" for b in payload["blocks"])
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.invocation import MAX_INPUT_CHARS, parse, parse_date
+from bot.slack.markup import plain as slack
 
 
 def test_command_topic_and_options() -> None:
@@ -38,12 +39,14 @@ def test_unknown_key_is_a_word_and_empty_option_is_a_problem() -> None:
 
 
 def test_slack_markup_is_resolved_and_links_collected() -> None:
-    inv = parse("/ingest <https://example.com/a?x=1&amp;y=2|example.com> <@U123|ann> <!channel>")
+    inv = parse(
+        slack("/ingest <https://example.com/a?x=1&amp;y=2|example.com> <@U123|ann> <!channel>")
+    )
     assert inv.urls == ("https://example.com/a?x=1&y=2",)
     assert "@ann" in inv.text and "<!channel>" not in inv.text and "channel" not in inv.text
     assert (
-        parse("hi <#C1|general>").text == "<#C1|general>"
-        or "#general" in parse("x hi <#C1|general>").text
+        parse(slack("hi <#C1|general>")).text == "<#C1|general>"
+        or "#general" in parse(slack("x hi <#C1|general>")).text
     )
 
 
@@ -101,6 +104,6 @@ def test_parse_is_total(text: str, command: str | None) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('<>|@#!:"“” /abc&;\n')), max_size=80))
 def test_markup_soup_never_raises(text: str) -> None:
-    parse(text)
+    parse(slack(text))
     for value in ("since", "until", "page"):
         parse_date(parse(f"/x {value}:{text}").options.get(value, ""))

@@ -1,45 +1,40 @@
-"""The one inbound check every chat payload passes: where, who, and whether it was seen.
+"""The one inbound check every chat event passes: where, who, and whether it was seen.
 
 Each adapter used to check ALLOWED_CHANNELS in some listeners and not others — a message
 shortcut in a disallowed channel ingested and posted there, the Share button answered
-there. Now Slack's middleware and Discord's router describe every payload (command,
-shortcut, button, direct message, mention) as an `Inbound` and ask `Gate.check` — the
-same rules for every kind on both platforms:
+there. Now every adapter translates its payloads into neutral events (bot.core.events)
+and the core's inbound handler asks `Gate.check` — the same rules for every kind on every
+platform:
 
-1. a channel not in ALLOWED_CHANNELS is refused (direct messages are always answered:
-   nobody else sees them); a mention there is ignored, since any answer would be public;
+1. a channel not in ALLOWED_CHANNELS is refused (direct messages — the adapter says which
+   are — are always answered: nobody else sees them); a mention there is ignored, since
+   any answer would be public;
 2. a request replayed within the signature window (the same Slack trigger_id, the same
    Discord interaction id) is dropped — remembered in `processed_events`, so a replay
    reaching a restarted process is still dropped;
 3. what adds to the ledger (/ingest, the "Add to briefing" shortcut) needs ingest
    permission (Services.may_ingest); admin commands check their own, finer rule.
+
+`Deliveries` is the same memory for a platform's own retries (Slack re-sends an event it
+thinks was lost): adapters reach it, like everything in storage, through the core.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.core.events import MENTION, SHORTCUT, ButtonPress, CommandEvent, Event
+from bot.core.invocation import parse
 from bot.core.services import Services
 from storage.events import ProcessedEvents
-
-COMMAND, SHORTCUT, BUTTON, DIRECT, MENTION = "command", "shortcut", "button", "dm", "mention"
 
 NOT_HERE = "I don't answer in this channel. Ask me in a direct message or an allowed channel."
 NOT_ALLOWED = "Sorry — you are not on the list of people who may add articles."
 INGESTING = frozenset({"ingest"})
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One payload as the gate sees it, whatever platform it came from."""
-
-    platform: str
-    kind: str
-    user: str | None
-    channel: str | None
-    direct: bool = False  # a direct message: always answered
-    command: str | None = None  # what a command, button or shortcut will run
-    delivery: str | None = None  # trigger_id / interaction id: a replay has the same
 
 
 @dataclass(frozen=True)
@@ -52,22 +47,67 @@ class Verdict:
 ALLOW = Verdict(True)
 
 
+def runs(event: Event) -> str | None:
+    """The command an event will run, if any: what the permission check looks at."""
+    if isinstance(event, CommandEvent):
+        return event.command or None
+    if isinstance(event, ButtonPress):
+        return parse(event.line, options=frozenset()).command or None
+    return "ingest" if event.how == SHORTCUT else None
+
+
 class Gate:
-    """Channel, replay and user checks for every inbound payload, in that order."""
+    """Channel, replay and user checks for every inbound event, in that order."""
 
     def __init__(self, services: Services, processed: ProcessedEvents | None = None) -> None:
         self.services = services
         self.processed = processed or ProcessedEvents(services.db)
 
-    def check(self, inbound: Inbound) -> Verdict:
-        if not inbound.direct and not self.services.answers_in(inbound.channel):
-            return Verdict(False, None if inbound.kind == MENTION else NOT_HERE)
-        if inbound.delivery and not self.processed.first_time(
-            [f"{inbound.platform}:delivery:{inbound.delivery}"]
+    def check(self, event: Event) -> Verdict:
+        origin = event.origin
+        if not origin.direct and not self.services.answers_in(origin.channel):
+            return Verdict(False, None if event.kind == MENTION else NOT_HERE)
+        if origin.delivery and not self.processed.first_time(
+            [f"{origin.platform}:delivery:{origin.delivery}"]
         ):
             return Verdict(False, None, repeated=True)
-        if inbound.command in INGESTING and not self.services.may_ingest(
-            inbound.user, inbound.platform
-        ):
+        if runs(event) in INGESTING and not self.services.may_ingest(origin.user, origin.platform):
             return Verdict(False, NOT_ALLOWED)
         return ALLOW
+
+
+class SeenKeys:
+    """Keys seen in the last `ttl` seconds, bounded: this process's memory of deliveries."""
+
+    def __init__(self, ttl: float = 3600.0, limit: int = 50_000) -> None:
+        self.ttl, self.limit = ttl, limit
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, *keys: str) -> bool:
+        """True (and remember every key) unless any key was already seen."""
+        now = time.monotonic()
+        with self._lock:
+            while self._seen and (
+                len(self._seen) > self.limit or next(iter(self._seen.values())) < now - self.ttl
+            ):
+                self._seen.popitem(last=False)
+            if any(k in self._seen for k in keys):
+                return False
+            for k in keys:
+                self._seen[k] = now
+            return True
+
+
+class Deliveries:
+    """Whether a platform's delivery (an event id, a message) is new: this process's memory
+    answers a quick retry without a query; `processed_events` answers across processes
+    and restarts."""
+
+    def __init__(self, processed: ProcessedEvents) -> None:
+        self.seen = SeenKeys()
+        self.processed = processed
+
+    def first_time(self, keys: Iterable[str]) -> bool:
+        keys = list(keys)
+        return not keys or (self.seen.first_time(*keys) and self.processed.first_time(keys))

@@ -1,9 +1,13 @@
 """Turning what a user typed into a neutral Invocation: command, words, options, who, where.
 
 Input arrives from chat clients, pasted articles and copy-paste accidents, so parsing is
-total: any string — Slack markup, control characters, lone surrogates, megabytes — yields
-an Invocation. Whatever could not be understood is recorded in `problems` for the handler
+total: any string — control characters, lone surrogates, megabytes — yields an
+Invocation. Whatever could not be understood is recorded in `problems` for the handler
 to turn into a usage reply; nothing here raises.
+
+A platform's own markup (Slack's `<@U1|ann>`, Discord's `<@123>`) is not read here: the
+adapter translates it first into `Plain` text and the links it carried, and passes that
+in. The option keys are those the command registry declares (bot.core.commands).
 """
 
 from __future__ import annotations
@@ -20,11 +24,8 @@ from types import MappingProxyType
 MAX_INPUT_CHARS = 40_000
 MAX_WORDS = 60
 MAX_WORD_CHARS = 200
-OPTIONS = frozenset({"by", "since", "until", "page"})
 
 _COMMAND = re.compile(r"[a-z][a-z0-9_-]{0,30}")
-# <@U123>, <@U123|name>, <#C1|general>, <!here>, <!subteam^S1|@team>, <http://x|label>
-_SLACK_MARKUP = re.compile(r"<([@#!]?)([^<>|\s]*)(?:\|([^<>]*))?>")
 _BARE_URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING_PUNCT = ".,;:!?)]}»”’'\""
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -41,6 +42,9 @@ class Invocation:
     text: str = ""  # everything after the command, markup resolved, control chars removed
     urls: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    # The declared options, checked and converted by kind (a date, an actor name, an int);
+    # filled by dispatch from the command's declaration.
+    values: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def argument(self) -> str:
@@ -82,42 +86,38 @@ def clean_text(text: object, *, limit: int = MAX_INPUT_CHARS) -> tuple[str, bool
     return cleaned, truncated
 
 
-def resolve_markup(text: str) -> tuple[str, list[str]]:
-    """Slack's message markup to plain text, collecting the links it carried.
+@dataclass(frozen=True)
+class Plain:
+    """Text an adapter has translated: its platform's markup resolved to plain words
+    (mentions as "@name", never a live ping), control characters gone, and the links the
+    markup carried, in order. `truncated` says the raw text was cut to MAX_INPUT_CHARS."""
 
-    Mentions become "@name" (never a live ping), channel links "#name", broadcast marks
-    (<!channel>) vanish, and a link keeps its URL (its label is only decoration).
-    """
-    urls: list[str] = []
+    text: str
+    links: tuple[str, ...] = ()
+    truncated: bool = False
 
-    def replace(m: re.Match[str]) -> str:
-        sigil, target, label = m.group(1), _unescape(m.group(2)), m.group(3)
-        label = _unescape(label) if label else label
-        if sigil == "@":
-            return "@" + (label or target)
-        if sigil == "#":
-            return "#" + (label or target)
-        if sigil == "!":
-            return ""
-        if re.match(r"https?://", target, re.IGNORECASE):
-            urls.append(target)
-            return target
-        if target.lower().startswith("mailto:"):
-            return label or target[7:]
-        return label or target
 
-    resolved = _SLACK_MARKUP.sub(replace, text)
-    resolved = _unescape(resolved)
-    for m in _BARE_URL.finditer(resolved):
+def plain(text: object) -> Plain:
+    """Text from a platform without markup of its own (the console, a command line)."""
+    cleaned, truncated = clean_text(text)
+    return Plain(cleaned, (), truncated)
+
+
+def links_in(text: Plain) -> list[str]:
+    """The links the adapter found, then the bare links in the text, each once."""
+    urls = list(dict.fromkeys(text.links))
+    for m in _BARE_URL.finditer(text.text):
         url = m.group(0).rstrip(_TRAILING_PUNCT)
         if url not in urls:
             urls.append(url)
-    return resolved, urls
+    return urls
 
 
-def _unescape(text: str) -> str:
-    """Undo the three entities Slack escapes in message text (and nothing else)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+def declared_options() -> frozenset[str]:
+    """The option keys some registered command declares."""
+    from bot.core.commands import registry  # the registry imports this module: bind late
+
+    return registry().option_names()
 
 
 def parse(
@@ -126,17 +126,21 @@ def parse(
     command: str | None = None,
     user: str | None = None,
     channel: str | None = None,
+    options: frozenset[str] | None = None,
 ) -> Invocation:
     """Parse "/position haqqani by:us" (or, with `command` given, just "haqqani by:us").
 
-    The first word is taken as the command unless one is given, with or without a slash.
+    `line` is a string, or the `Plain` text an adapter translated from its markup. The
+    first word is taken as the command unless one is given, with or without a slash;
+    `options` are the keys read as `key:value` (every declared option when not given).
     """
     problems: list[str] = []
-    text, truncated = clean_text(line)
-    if truncated:
+    given = line if isinstance(line, Plain) else plain(line)
+    if given.truncated:
         problems.append(f"input longer than {MAX_INPUT_CHARS:,} characters was cut")
-    text, urls = resolve_markup(text)
-    text = text.strip()
+    urls = links_in(given)
+    keys = declared_options() if options is None else options
+    text = given.text.strip()
     if command is None:
         head, _, rest = text.partition(" ")
         if "\n" in head:
@@ -152,19 +156,19 @@ def parse(
         if not _COMMAND.fullmatch(command):
             command = ""
     args: list[str] = []
-    options: dict[str, str] = {}
+    found: dict[str, str] = {}
     for m in _TOKEN.finditer(text):
-        if len(args) + len(options) >= MAX_WORDS:
+        if len(args) + len(found) >= MAX_WORDS:
             problems.append(f"only the first {MAX_WORDS} words were read")
             break
         key = m.group(1)
-        if key is not None and key.lower() in OPTIONS:
+        if key is not None and key.lower() in keys:
             value = next((g for g in m.group(2, 3, 4) if g is not None), "")
             value = value.strip()[:MAX_WORD_CHARS]
             if not value:
                 problems.append(f"{key.lower()}: needs a value")
             else:
-                options[key.lower()] = value
+                found[key.lower()] = value
             continue
         word = next((g for g in m.group(5, 6, 7) if g is not None), None)
         if word is None:  # "foo:bar" with an unknown key is just a word
@@ -175,7 +179,7 @@ def parse(
     return Invocation(
         command=command,
         args=tuple(args),
-        options=MappingProxyType(options),
+        options=MappingProxyType(found),
         user=user,
         channel=channel,
         text=text,

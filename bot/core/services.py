@@ -30,22 +30,6 @@ class IndexerLike(Protocol):
     ) -> IngestResult: ...
 
 
-# Spoken names of actors, beyond the names the states carry in config/actors.yaml.
-ACTOR_ALIASES = {
-    "us": "United States",
-    "u.s.": "United States",
-    "usa": "United States",
-    "america": "United States",
-    "american": "United States",
-    "washington": "United States",
-    "pk": "Pakistan",
-    "pak": "Pakistan",
-    "pakistani": "Pakistan",
-    "islamabad": "Pakistan",
-    "un": "United Nations",
-}
-
-
 def _default_indexer_factory(db: Database, settings: Settings) -> Callable[[], IndexerLike]:
     def build() -> IndexerLike:
         from bot.indexer.pipeline import Indexer  # spaCy and friends: only when first needed
@@ -113,18 +97,16 @@ class Services:
         self.db.dispose()
 
     def actor(self, text: str) -> str | None:
-        """The actor a user means by "us", "Pakistan", "pakistani", "China"…"""
+        """The actor a user means by "us", "pk", "Pakistan", "pakistani", "China"… — every
+        spoken name comes from config/actors.yaml, the same look-up `--actor` uses."""
         key = " ".join(text.replace("-", " ").split()).casefold()
-        if key in ACTOR_ALIASES:
-            return ACTOR_ALIASES[key]
         for name in self.taxonomy.actors:
             if name.casefold() == key:
                 return name
         try:
             from bot.indexer.actors import load_directory
 
-            directory = load_directory(self.settings.actors_path)
-            return directory.state(text) or directory.nationality(text)
+            return load_directory(self.settings.actors_path).asked_for(text)
         except (OSError, ValueError, KeyError):
             return None
 
@@ -142,6 +124,7 @@ class Services:
         return not allowed or (user is not None and user in allowed)
 
     def answers_in(self, channel: str | None) -> bool:
+        """Whether a channel is on ALLOWED_CHANNELS (or the list is empty). Direct messages
+        are answered anywhere; the adapter says which events are direct (bot.core.access)."""
         allowed = self.settings.allowed_channels
-        # Direct messages (D…) are always answered: nobody else sees them.
-        return not allowed or channel is None or channel in allowed or channel.startswith("D")
+        return not allowed or channel is None or channel in allowed

@@ -2,10 +2,11 @@
 an application command's options → the text the Slack command would carry.
 
 Built from REGISTRY, so a command added to the core appears in Discord at the next
-`python -m bot discord-register` without touching this module. Most commands take one
-free-form "text" option, exactly the Slack command's text, so the core parses the same
-line on both platforms; /position gets structured options because its by:/since:/until:
-syntax is the one users cannot guess, and Discord can prompt for each.
+`python -m bot discord-register` without touching this module. A command that declares
+its options (bot.core.commands: `argument=`, `options=`) gets one Discord option per
+declared one — the by:/since:/until: syntax is the one users cannot guess, and Discord can
+prompt for each; any other command takes one free-form "text" option, exactly the Slack
+command's text, so the core parses the same line on both platforms.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import bot.core.handlers  # noqa: F401  (importing it registers every command)
-from bot.core.commands import REGISTRY, Command
+from bot.core.commands import Command, registry
 
 CHAT_INPUT = 1
 MESSAGE = 3
@@ -35,20 +35,14 @@ class Option:
     positional: bool = False  # its value is the command's words, not a key:value option
 
 
-STRUCTURED: dict[str, tuple[Option, ...]] = {
-    "position": (
-        Option("topic", "Topic, alias or id, e.g. haqqani", required=True, positional=True),
-        Option("by", "Only this actor: United States, Pakistan, China…"),
-        Option("since", "From: 2018, 2018-01, 2018-01-05, or 30d / 6m ago"),
-        Option("until", "Up to: 2018, 2018-01 or 2018-01-05"),
-    ),
-    "timeline": (
-        Option("topic", "Topic, alias or id, e.g. security aid", required=True, positional=True),
-        Option("by", "Only this actor: United States, Pakistan, China…"),
-        Option("since", "From: 2018, 2018-01, 2018-01-05, or 30d / 6m ago"),
-        Option("until", "Up to: 2018, 2018-01 or 2018-01-05"),
-    ),
-}
+def structured(command: Command) -> tuple[Option, ...]:
+    """The Discord options of a command that declares `key:value` options: its words
+    first (when it takes any), then one per option; () for a free-form command."""
+    if not command.options:
+        return ()
+    words = command.argument
+    head = (Option(words.name, words.help, words.required, positional=True),) if words else ()
+    return head + tuple(Option(o.name, o.help) for o in command.options if o.offered)
 
 
 def _short(text: str, limit: int = MAX_DESCRIPTION) -> str:
@@ -75,7 +69,8 @@ def _text_option(command: Command) -> dict[str, Any] | None:
 
 
 def _options(command: Command) -> list[dict[str, Any]]:
-    if command.name in STRUCTURED:
+    declared = structured(command)
+    if declared:
         options = [
             {
                 "type": STRING,
@@ -83,7 +78,7 @@ def _options(command: Command) -> list[dict[str, Any]]:
                 "description": _short(o.description),
                 "required": o.required,
             }
-            for o in STRUCTURED[command.name]
+            for o in declared
         ]
         # Discord requires the required options first
         return sorted(options, key=lambda o: not o["required"])
@@ -94,13 +89,13 @@ def _options(command: Command) -> list[dict[str, Any]]:
 def application_commands(commands: Iterable[Command] | None = None) -> list[dict[str, Any]]:
     """The payload for a bulk overwrite: every registered command, then the message menu."""
     if commands is None:
-        commands = list(REGISTRY)
+        commands = registry().listed()
     payload: list[dict[str, Any]] = []
     for command in commands:
         entry: dict[str, Any] = {
             "type": CHAT_INPUT,
             "name": command.name,
-            "description": _short(command.summary),
+            "description": _short(command.description),
         }
         options = _options(command)
         if options:
@@ -122,7 +117,8 @@ def options_text(command: str, options: list[dict[str, Any]] | None) -> str:
     an option this code does not know (a registration older than the code) is treated as
     words rather than dropped.
     """
-    known = {o.name: o for o in STRUCTURED.get(command, ())}
+    found = registry().get(command)
+    known = {o.name: o for o in (structured(found) if found else ())}
     words: list[str] = []
     keyed: list[str] = []
     for option in options or []:

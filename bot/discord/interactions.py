@@ -10,10 +10,11 @@ The rule is "always defer": any command can be slow (spaCy's first load, a slow 
 a deferral costs the user nothing. Every failure is logged and reaches the user as one
 plain sentence.
 
-Before any of that, every interaction passes the core's Gate (bot.core.access) — the
-same channel, replay and permission rules Slack's middleware applies — and reserves a
-slot on the core's work queues (ingest apart from queries, a cap per user); a refusal is
-the immediate answer.
+This module only translates: an interaction becomes a neutral event (bot.core.events),
+its markup resolved (bot.discord.markup), and the core's inbound handler
+(bot.core.inbound) decides the rest — the gate (the same channel, replay and permission
+rules as on Slack), the lane on the core's work queues, whether the answer is for the
+channel, and every sentence the user reads; a refusal is the immediate answer.
 """
 
 from __future__ import annotations
@@ -24,14 +25,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.access import BUTTON, COMMAND, SHORTCUT, Gate, Inbound
-from bot.core.commands import Ctx, dispatch
-from bot.core.handlers.ingest import HINT, find_article, run_ingest
-from bot.core.invocation import parse
-from bot.core.reply import Buttons, Context, Image, Reply, message
+from bot.core.events import SHORTCUT, ButtonPress, CommandEvent, Event, MessageEvent, Origin
+from bot.core.inbound import (
+    EXPIRED,
+    FAILED,
+    REFUSED,
+    REPEATED,
+    UNKNOWN_BUTTON,
+    UNSUPPORTED,
+    Inbound,
+    Plan,
+)
+from bot.core.inbound import Answer as Delivery
+from bot.core.reply import Image, Reply
 from bot.core.services import Services
-from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
+from bot.core.workqueue import Refusal
 from bot.discord.commands import ADD_TO_BRIEFING, options_text
+from bot.discord.markup import is_chat_link, plain
 from bot.discord.render import EPHEMERAL, decode_custom_id, plain_message, to_messages
 from bot.discord.rest import DiscordError, DiscordRest
 
@@ -43,9 +53,6 @@ PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, AUTOCOMPLETE_RESULT = 1, 4, 5, 
 CHAT_INPUT, MESSAGE_COMMAND = 1, 3
 
 TOKEN_LIFETIME = 15 * 60.0
-FAILED = "Sorry — something went wrong on my side. It is logged; please try again shortly."
-REPEATED = "That request was already handled."
-EXPIRED = "This button has expired. Run the command again."
 
 Work = Callable[[], None]
 
@@ -82,12 +89,6 @@ def asker(payload: dict[str, Any]) -> Asker:
 
 def _immediate(text: str) -> Answer:
     return Answer({"type": CHANNEL_MESSAGE, "data": {**plain_message(text), "flags": EPHEMERAL}})
-
-
-def _deferred(ticket: Ticket, work: Work, *, ephemeral: bool = True) -> Answer:
-    """The deferral, and — once it has been sent — the work queued on its reserved slot."""
-    data = {"flags": EPHEMERAL} if ephemeral else {}
-    return Answer({"type": DEFERRED_CHANNEL_MESSAGE, "data": data}, lambda: ticket.start(work))
 
 
 class Followup:
@@ -142,9 +143,6 @@ class Followup:
         except DiscordError as exc:
             log.warning("discord: chart %r not delivered: %s", image.title, exc)
 
-    def say(self, text: str) -> None:
-        self.send(message(text))
-
     def _edit_original(self, msg: dict[str, Any]) -> None:
         path = f"{self.base}/messages/@original"
         for attempt in range(3):
@@ -158,14 +156,56 @@ class Followup:
                 self._sleep(0.5 * (attempt + 1))
 
 
+def origin(payload: dict[str, Any]) -> Origin:
+    who = asker(payload)
+    return Origin(
+        "discord",
+        who.user,
+        who.channel,
+        direct=not who.in_guild,  # a DM: always answered, nobody else sees it
+        user_name=who.name,
+        delivery=str(payload["id"]) if payload.get("id") else None,
+        chat_link=is_chat_link,
+    )
+
+
+def to_event(payload: dict[str, Any]) -> Event | None:
+    """An interaction as a neutral event; None when it is nothing we handle. A button we
+    cannot read is still an event (the gate sees it); `unreadable` says why."""
+    kind = payload.get("type")
+    data = payload.get("data") or {}
+    if kind == APPLICATION_COMMAND and data.get("type", CHAT_INPUT) == CHAT_INPUT:
+        name = str(data.get("name", ""))
+        return CommandEvent(origin(payload), name, plain(options_text(name, data.get("options"))))
+    if (
+        kind == APPLICATION_COMMAND
+        and data.get("type") == MESSAGE_COMMAND
+        and data.get("name") == ADD_TO_BRIEFING
+    ):
+        messages = (data.get("resolved") or {}).get("messages") or {}
+        target = messages.get(str(data.get("target_id"))) or {}
+        texts = tuple(plain(t) for t in message_texts(target))
+        return MessageEvent(origin(payload), SHORTCUT, texts)
+    if kind == MESSAGE_COMPONENT:
+        action, line = decode_custom_id(str(data.get("custom_id", ""))) or ("", None)
+        return ButtonPress(origin(payload), action, plain(line or ""))
+    return None
+
+
+def unreadable(payload: dict[str, Any]) -> str | None:
+    """Why a button cannot be run: not one of ours, or its long line has expired."""
+    decoded = decode_custom_id(str((payload.get("data") or {}).get("custom_id", "")))
+    if decoded is None:
+        return UNKNOWN_BUTTON
+    return EXPIRED if decoded[1] is None else None
+
+
 class Interactions:
     def __init__(self, services: Services, rest: DiscordRest, application_id: str) -> None:
         self.services = services
         self.rest = rest
         self.application_id = application_id
-        self.gate = Gate(services)
-
-    # ------------------------------------------------------------------ routing
+        self.core = Inbound(services)
 
     def handle(self, payload: dict[str, Any]) -> Answer:
         """The answer to one verified interaction; never raises."""
@@ -181,138 +221,46 @@ class Interactions:
             return Answer({"type": PONG})
         if kind == AUTOCOMPLETE:  # none registered; an empty list is the polite answer
             return Answer({"type": AUTOCOMPLETE_RESULT, "data": {"choices": []}})
-        who = asker(payload)
-        data = payload.get("data") or {}
-        if kind == APPLICATION_COMMAND and data.get("type", CHAT_INPUT) == CHAT_INPUT:
-            route, what, command = self._command, COMMAND, str(data.get("name", ""))
-        elif (
-            kind == APPLICATION_COMMAND
-            and data.get("type") == MESSAGE_COMMAND
-            and data.get("name") == ADD_TO_BRIEFING
-        ):
-            route, what, command = self._add_to_briefing, SHORTCUT, "ingest"
-        elif kind == MESSAGE_COMPONENT:
-            decoded = decode_custom_id(str(data.get("custom_id", "")))
-            line = decoded[1] if decoded else None
-            route, what, command = self._button, BUTTON, parse(line or "").command
-        else:
+        event = to_event(payload)
+        if event is None:
+            data = payload.get("data") or {}
             log.info("discord: unhandled interaction type %s (%s)", kind, data.get("name"))
-            return _immediate("I can't handle that yet.")
-        verdict = self.gate.check(
-            Inbound(
-                "discord",
-                what,
-                who.user,
-                who.channel,
-                direct=not who.in_guild,  # a DM: always answered, nobody else sees it
-                command=command or None,
-                delivery=str(payload["id"]) if payload.get("id") else None,
-            )
-        )
+            return _immediate(UNSUPPORTED)
+        verdict = self.core.admit(event)
         if verdict.repeated:
             log.info("discord: dropped a replayed interaction %s", payload.get("id"))
             return _immediate(REPEATED)
         if not verdict.allowed:
-            return _immediate(verdict.reply or "I can't do that here.")
-        return route(payload, data, who)
+            return _immediate(verdict.reply or REFUSED)
+        problem = unreadable(payload) if isinstance(event, ButtonPress) else None
+        if problem:
+            return _immediate(problem)
+        return self._defer(payload, event, self.core.plan(event))
 
-    def _reserve(self, lane: str, who: Asker) -> Ticket | Refusal:
-        return self.services.work.reserve(lane, "discord", who.user)
+    def _defer(self, payload: dict[str, Any], event: Event, plan: Plan) -> Answer:
+        """An answer now, or the deferral and — once it has been sent — the work queued on
+        its reserved slot, answering through the interaction's webhook."""
+        if plan.now is not None:
+            return _immediate(plan.now.text)
+        ticket = self.core.reserve(event, plan)
+        if isinstance(ticket, Refusal):
+            return _immediate(ticket.text)
+        followup = self._followup(payload, ephemeral=not plan.public)
+
+        def deliver(answer: Delivery) -> None:
+            followup.send(answer.reply)
+
+        data = {} if plan.public else {"flags": EPHEMERAL}
+        return Answer(
+            {"type": DEFERRED_CHANNEL_MESSAGE, "data": data},
+            lambda: ticket.start(lambda: self.core.perform(plan, deliver)),
+        )
 
     def _followup(self, payload: dict[str, Any], *, ephemeral: bool) -> Followup:
         app_id = str(payload.get("application_id") or self.application_id)
         return Followup(
             self.rest, app_id, str(payload["token"]), ephemeral=ephemeral, received=time.monotonic()
         )
-
-    def _ctx(self, who: Asker) -> Ctx:
-        return Ctx(self.services, user=who.user, channel=who.channel, platform="discord")
-
-    def _safely(self, what: str, followup: Followup, work: Callable[[], Reply]) -> Work:
-        def run() -> None:
-            try:
-                followup.send(work())
-            except Exception:
-                log.exception("discord: %s failed", what)
-                try:
-                    followup.say(FAILED)
-                except Exception:
-                    log.exception("discord: could not report the failure of %s", what)
-
-        return run
-
-    # ------------------------------------------------------------------ slash commands
-
-    def _command(self, payload: dict[str, Any], data: dict[str, Any], who: Asker) -> Answer:
-        name = str(data.get("name", ""))
-        text = options_text(name, data.get("options"))
-        ticket = self._reserve(INGEST if name == "ingest" else QUERY, who)
-        if isinstance(ticket, Refusal):
-            return _immediate(ticket.text)
-        followup = self._followup(payload, ephemeral=True)
-
-        def work() -> Reply:
-            inv = parse(text, command=name, user=who.user, channel=who.channel)
-            return dispatch(self._ctx(who), inv)
-
-        return _deferred(ticket, self._safely(f"/{name}", followup, work))
-
-    # ------------------------------------------------------------------ "Add to briefing"
-
-    def _add_to_briefing(self, payload: dict[str, Any], data: dict[str, Any], who: Asker) -> Answer:
-        messages = (data.get("resolved") or {}).get("messages") or {}
-        target = messages.get(str(data.get("target_id"))) or {}
-        article = find_article(
-            message_texts(target), min_words=self.services.settings.min_article_words
-        )
-        if article is None:
-            return _immediate(HINT)
-        ticket = self._reserve(INGEST, who)
-        if isinstance(ticket, Refusal):
-            return _immediate(ticket.text)
-        # Public, like Slack's confirmation in the message's thread: the channel sees
-        # what was added to the briefing and by whom.
-        followup = self._followup(payload, ephemeral=False)
-        ctx = self._ctx(who)
-        work = self._safely("Add to briefing", followup, lambda: run_ingest(ctx, article))
-        return _deferred(ticket, work, ephemeral=False)
-
-    # ------------------------------------------------------------------ buttons
-
-    def _button(self, payload: dict[str, Any], data: dict[str, Any], who: Asker) -> Answer:
-        decoded = decode_custom_id(str(data.get("custom_id", "")))
-        if decoded is None:
-            return _immediate("I don't know that button.")
-        kind, line = decoded
-        if line is None:
-            return _immediate(EXPIRED)
-        share = kind == "share"
-        ticket = self._reserve(INGEST if parse(line).command == "ingest" else QUERY, who)
-        if isinstance(ticket, Refusal):
-            return _immediate(ticket.text)
-        followup = self._followup(payload, ephemeral=not share)
-
-        def work() -> Reply:
-            reply = dispatch(self._ctx(who), parse(line, user=who.user, channel=who.channel))
-            return shared(reply, who.name or who.user) if share else reply
-
-        return _deferred(
-            ticket, self._safely(f"button {kind}", followup, work), ephemeral=not share
-        )
-
-
-def shared(reply: Reply, by: str | None) -> Reply:
-    """A reply as re-posted for the channel: no share button, and who shared it."""
-    blocks = tuple(
-        b if not isinstance(b, Buttons) else Buttons(tuple(a for a in b.actions if a.id != "share"))
-        for b in reply.blocks
-    )
-    blocks = tuple(b for b in blocks if not (isinstance(b, Buttons) and not b.actions))
-    if by:
-        blocks = (*blocks, Context(f"Shared by @{by}"))
-    return Reply(
-        blocks, ephemeral=False, summary=reply.summary, tags=reply.tags, images=reply.images
-    )
 
 
 def message_texts(msg: dict[str, Any]) -> list[str]:

@@ -71,7 +71,10 @@ class ActorDirectory:
     def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
         self.states: dict[str, str] = {}  # name form → state
         self.demonyms: dict[str, str] = {}  # demonym → state
+        self.aliases: dict[str, str] = {}  # short forms people type, never read in articles
         for state, spec in data.get("states", {}).items():
+            for alias in spec.get("aliases", []):
+                self.aliases[_key(alias)] = state
             for name in [state, *spec.get("names", [])]:
                 self.states[_key(name)] = state
             for dem in spec.get("demonyms", []):
@@ -135,6 +138,12 @@ class ActorDirectory:
     def state(self, mention: str) -> str | None:
         """A state named outright: "Pakistan", "Washington", "the US"."""
         return self.states.get(_key(mention))
+
+    def asked_for(self, text: str) -> str | None:
+        """The state a user means when asking ("by:pk", "--actor pakistani"): a typed
+        alias, a name, or a nationality."""
+        key = _key(" ".join(text.replace("-", " ").split()))
+        return self.aliases.get(key) or self.state(text) or self.nationality(text)
 
     def nationality(self, phrase: str) -> str | None:
         """The state a noun phrase's nationality cue points to: "Pakistani officials"."""

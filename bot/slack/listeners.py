@@ -1,14 +1,18 @@
 """Slack requests in, core replies out: slash commands, buttons, the message shortcut,
 direct messages and mentions.
 
-Every payload first passes the core's Gate (bot.core.access) in one middleware: channel
-allow-list, replayed trigger_ids, ingest permission — for commands, shortcuts, buttons,
-DMs and mentions alike. Every listener then reserves a slot on the core's work queues
-(bot.core.workqueue: ingest apart from queries, a cap per user), acks, and hands the work
-to that queue — so Bolt's own five threads only ever ack, and five links that never answer
-cannot delay anybody else's command. Event deliveries are deduplicated by event id and by
-message, so a retried delivery (X-Slack-Retry-Num) never ingests or posts twice. Every
-failure is logged and reaches the user as one plain sentence.
+This module only translates: each payload becomes a neutral event (bot.core.events) with
+its markup resolved (bot.slack.markup), and each `Answer` the core decides on is posted
+the Slack way — through the request's response_url, or into the message's thread. The
+core's inbound handler (bot.core.inbound) owns the rest: the gate (channel allow-list,
+replayed trigger_ids, ingest permission), the lane, the share and thread decisions and
+every sentence the user reads.
+
+Every listener follows the same three steps: plan and reserve a slot on the core's work
+queues (ingest apart from queries, a cap per user), ack, then hand the work to that
+queue — so Bolt's own threads only ever ack, and five links that never answer cannot
+delay anybody else's command. Event deliveries are deduplicated by event id and by
+message, so a retried delivery (X-Slack-Retry-Num) never ingests or posts twice.
 """
 
 from __future__ import annotations
@@ -16,10 +20,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse
@@ -27,22 +29,29 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.core.access import BUTTON, COMMAND, DIRECT, MENTION, SHORTCUT, Gate, Inbound
-from bot.core.commands import REGISTRY, Ctx, dispatch
-from bot.core.handlers.ingest import HINT, ArticleInput, find_article, run_ingest
-from bot.core.invocation import parse
-from bot.core.reply import Buttons, Context, Reply, message
+from bot.core.commands import registry
+from bot.core.events import (
+    COMMAND,
+    DIRECT,
+    MENTION,
+    SHORTCUT,
+    ButtonPress,
+    CommandEvent,
+    Event,
+    MessageEvent,
+    Origin,
+)
+from bot.core.inbound import CHANNEL, NO_REPLY_ADDRESS, THREAD, Answer, Inbound, Plan
+from bot.core.reply import Reply, message
 from bot.core.services import Services
-from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket
+from bot.core.workqueue import Refusal
 from bot.slack.images import send_images
+from bot.slack.manifest import SHORTCUT_ID
+from bot.slack.markup import is_chat_link, plain, without_mentions
 from bot.slack.render import ACTION_PREFIX, to_messages
-from storage.events import ProcessedEvents
 
 log = logging.getLogger(__name__)
 
-SHORTCUT_ID = "add_to_briefing"
-FAILED = "Sorry — something went wrong on my side. It is logged; please try again shortly."
-NO_RESPONSE_URL = "I can't answer this request: it came without a response_url."
 # Message subtypes that are edits, joins, bots and the like: never articles, never answered.
 _IGNORED_SUBTYPES = frozenset(
     {
@@ -57,29 +66,7 @@ _IGNORED_SUBTYPES = frozenset(
         "tombstone",
     }
 )
-
-
-class SeenKeys:
-    """Keys seen in the last `ttl` seconds, bounded: the memory of deliveries handled."""
-
-    def __init__(self, ttl: float = 3600.0, limit: int = 50_000) -> None:
-        self.ttl, self.limit = ttl, limit
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_time(self, *keys: str) -> bool:
-        """True (and remember every key) unless any key was already seen."""
-        now = time.monotonic()
-        with self._lock:
-            while self._seen and (
-                len(self._seen) > self.limit or next(iter(self._seen.values())) < now - self.ttl
-            ):
-                self._seen.popitem(last=False)
-            if any(k in self._seen for k in keys):
-                return False
-            for k in keys:
-                self._seen[k] = now
-            return True
+_BUTTON = re.compile(f"^{ACTION_PREFIX}(more|share|run)_\\d+$")
 
 
 def webhook(url: str, retry_handlers: list | None) -> WebhookClient:  # type: ignore[type-arg]
@@ -167,48 +154,92 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def inbound(body: dict[str, Any]) -> Inbound | None:
-    """What the gate needs from any Slack payload; None for payloads we do not handle."""
+# ---------------------------------------------------------------------- translation
+
+
+def _origin(user: Any, channel: Any, *, name: str | None = None, delivery: Any = None) -> Origin:
+    channel_id = _str(channel)
+    return Origin(
+        "slack",
+        _str(user),
+        channel_id,
+        # Slack's direct-message conversations are the ids starting with D
+        direct=bool(channel_id and channel_id.startswith("D")),
+        user_name=name,
+        delivery=_str(delivery),
+        chat_link=is_chat_link,
+    )
+
+
+def command_event(body: dict[str, Any]) -> CommandEvent:
+    return CommandEvent(
+        _origin(body.get("user_id"), body.get("channel_id"), delivery=body.get("trigger_id")),
+        str(body.get("command", "")).lstrip("/").lower(),
+        plain(body.get("text", "")),
+    )
+
+
+def button_event(body: dict[str, Any], action: dict[str, Any]) -> ButtonPress:
+    action_id = str(action.get("action_id", ""))
+    value = action.get("value")
+    return ButtonPress(
+        _origin(
+            _get(body.get("user"), "id"),
+            _get(body.get("channel"), "id"),
+            name=_user_name(body),
+            delivery=body.get("trigger_id"),
+        ),
+        action_id[len(ACTION_PREFIX) :].rsplit("_", 1)[0],
+        plain(value if isinstance(value, str) else ""),
+    )
+
+
+def shortcut_event(body: dict[str, Any]) -> MessageEvent:
+    msg = body.get("message")
+    return MessageEvent(
+        _origin(
+            _get(body.get("user"), "id"),
+            _get(body.get("channel"), "id"),
+            delivery=body.get("trigger_id"),
+        ),
+        SHORTCUT,
+        tuple(plain(t) for t in message_texts(msg if isinstance(msg, dict) else {})),
+    )
+
+
+def message_event(event: dict[str, Any], how: str) -> MessageEvent:
+    texts = message_texts(event) or [""]
+    if how == MENTION:
+        texts[0] = without_mentions(texts[0])
+    origin = _origin(event.get("user"), event.get("channel"))
+    if how == DIRECT:  # message.im: a direct message whatever its channel id
+        origin = replace(origin, direct=True)
+    ts = event.get("ts")
+    return MessageEvent(
+        origin,
+        how,
+        tuple(plain(t) for t in texts),
+        thread_reply=event.get("thread_ts") not in (None, ts),
+    )
+
+
+def to_event(body: dict[str, Any]) -> Event | None:
+    """Any Slack payload as a neutral event, for the gate; None for payloads not handled."""
     kind = _get(body, "type")
     if body.get("command"):  # slash commands carry no "type"
-        return Inbound(
-            "slack",
-            COMMAND,
-            _str(body.get("user_id")),
-            _str(body.get("channel_id")),
-            command=str(body["command"]).lstrip("/").lower(),
-            delivery=_str(body.get("trigger_id")),
-        )
-    user, channel = _str(_get(body.get("user"), "id")), _str(_get(body.get("channel"), "id"))
+        return command_event(body)
     if kind == "block_actions":
         actions = _dicts(body.get("actions"))
-        value = actions[0].get("value") if actions else None
-        command = parse(value).command if isinstance(value, str) else None
-        return Inbound(
-            "slack",
-            BUTTON,
-            user,
-            channel,
-            command=command or None,
-            delivery=_str(body.get("trigger_id")),
-        )
+        return button_event(body, actions[0] if actions else {})
     if kind in ("message_action", "shortcut"):
-        return Inbound(
-            "slack",
-            SHORTCUT,
-            user,
-            channel,
-            command="ingest",
-            delivery=_str(body.get("trigger_id")),
-        )
+        return shortcut_event(body)
     if kind == "event_callback":
         event = body.get("event") if isinstance(body.get("event"), dict) else {}
         assert isinstance(event, dict)
-        etype, chan = event.get("type"), _str(event.get("channel"))
-        if etype == "app_mention":
-            return Inbound("slack", MENTION, _str(event.get("user")), chan)
-        if etype == "message" and event.get("channel_type") == "im":
-            return Inbound("slack", DIRECT, _str(event.get("user")), chan, direct=True)
+        if event.get("type") == "app_mention":
+            return message_event(event, MENTION)
+        if event.get("type") == "message" and event.get("channel_type") == "im":
+            return message_event(event, DIRECT)
     return None
 
 
@@ -216,39 +247,84 @@ def _str(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and str(value) else None
 
 
-def register(app: App, services: Services) -> None:
-    seen = SeenKeys()  # this process's memory: answers a quick retry without a query
-    processed = ProcessedEvents(services.db)  # every process's memory, across restarts
-    gate = Gate(services, processed)
-    retry = app.client.retry_handlers
-    work = services.work
+# ---------------------------------------------------------------------- listeners
 
-    def reserve(lane: str, user: str | None) -> Ticket | Refusal:
-        return work.reserve(lane, "slack", user)
 
-    def tell(url: Any, text: str) -> None:
+class Listeners:
+    """Bolt's listeners: translate, ask the core, ack, and post what it answers."""
+
+    def __init__(self, services: Services, client: WebClient) -> None:
+        self.core = Inbound(services)
+        self.work = services.work
+        self.client = client
+        self.retry = client.retry_handlers
+
+    # ------------------------------------------------------------------ posting
+
+    def respond(self, url: str | None, origin: Origin) -> Callable[[Answer], None]:
+        """Answers through a response_url: private, or in the channel when shared; its
+        pictures follow the answer's visibility (see bot.slack.images)."""
+
+        def deliver(answer: Answer) -> None:
+            public = answer.where == CHANNEL
+            respond_reply(url, answer.reply, retry_handlers=self.retry, in_channel=public)
+            send_images(
+                self.client,
+                answer.reply,
+                channel=origin.channel,
+                user=origin.user,
+                private=not public,
+            )
+
+        return deliver
+
+    def post_in_thread(
+        self, client: WebClient, channel: Any, thread_ts: Any, fallback_url: str | None = None
+    ) -> Callable[[Answer], None]:
+        """Answers in the message's thread; private ones (a hint) through the response_url.
+        When Slack refuses the post (not a member of the channel, say) the response_url
+        still reaches the asker."""
+
+        def deliver(answer: Answer) -> None:
+            if answer.where != THREAD and fallback_url:
+                respond_reply(fallback_url, answer.reply, retry_handlers=self.retry)
+                return
+            try:
+                post_reply(client, channel, answer.reply, thread_ts=thread_ts)
+            except SlackApiError as exc:
+                if not fallback_url:
+                    raise
+                log.info("slack: chat.postMessage refused (%s); answering ephemerally", exc)
+                respond_reply(fallback_url, answer.reply, retry_handlers=self.retry)
+                return
+            send_images(
+                client, answer.reply, channel=channel, user=None, private=False, thread=thread_ts
+            )
+
+        return deliver
+
+    def tell(self, url: Any, text: str) -> None:
         """A one-line answer through a response_url, off the request thread."""
         if isinstance(url, str) and url:
-            work.notify(lambda: respond_reply(url, message(text), retry_handlers=retry))
+            reply = message(text)
+            self.work.notify(lambda: respond_reply(url, reply, retry_handlers=self.retry))
 
-    def ctx_for(user: str | None, channel: str | None) -> Ctx:
-        return Ctx(services, user=user, channel=channel, platform="slack")
+    def run(self, event: Event, plan: Plan, deliver: Callable[[Answer], None]) -> Refusal | None:
+        """Reserve the plan's lane and queue its work (call after the ack); the refusal
+        when the lane is full. A plan answered at once needs no slot."""
+        if plan.now is not None:
+            self.work.notify(lambda: self.core.perform(plan, deliver))
+            return None
+        ticket = self.core.reserve(event, plan)
+        if isinstance(ticket, Refusal):
+            return ticket
+        ticket.start(lambda: self.core.perform(plan, deliver))
+        return None
 
-    def safely(what: str, fail: Callable[[str], None], work: Callable[[], None]) -> None:
-        try:
-            work()
-        except Exception:
-            log.exception("slack: %s failed", what)
-            try:
-                fail(FAILED)
-            except Exception:
-                log.exception("slack: could not report the failure of %s", what)
+    # ------------------------------------------------------------------ middleware
 
-    # ------------------------------------------------------------------ delivery dedupe
-
-    @app.middleware
     def drop_repeated_events(
-        body: dict[str, Any], request: Any, next: Callable[[], None]
+        self, body: dict[str, Any], request: Any, next: Callable[[], None]
     ) -> BoltResponse | None:
         if _get(body, "type") == "event_callback":
             event = _get(body, "event")
@@ -257,26 +333,27 @@ def register(app: App, services: Services) -> None:
             if event.get("channel") and event.get("ts"):
                 # app_mention and message.im can describe one message: handle it once
                 keys.append(f"msg:{event['channel']}:{event['ts']}")
-            if keys and not (seen.first_time(*keys) and processed.first_time(keys)):
+            if not self.core.first_delivery(keys):
                 retry_num = request.headers.get("x-slack-retry-num", ["0"])[0]
                 log.info("slack: dropped repeated delivery %s (retry %s)", keys[0], retry_num)
                 return BoltResponse(status=200, body="")
         next()
         return None
 
-    @app.middleware
-    def gate_every_payload(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        what = inbound(body) if isinstance(body, dict) else None
-        if what is None:
+    def gate_every_payload(
+        self, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        event = to_event(body) if isinstance(body, dict) else None
+        if event is None:
             next()
             return None
-        verdict = gate.check(what)
+        verdict = self.core.admit(event)
         if verdict.allowed:
             next()
             return None
         if verdict.repeated:
-            log.info("slack: dropped a replayed %s (trigger %s)", what.kind, what.delivery)
-        elif verdict.reply and what.kind == COMMAND:
+            log.info("slack: dropped a replayed %s (trigger %s)", event.kind, event.origin.delivery)
+        elif verdict.reply and event.kind == COMMAND:
             # the ack of a slash command is shown to its sender alone
             return BoltResponse(
                 status=200,
@@ -284,196 +361,72 @@ def register(app: App, services: Services) -> None:
                 headers={"content-type": "application/json"},
             )
         elif verdict.reply:
-            tell(body.get("response_url"), verdict.reply)
+            self.tell(body.get("response_url"), verdict.reply)
         return BoltResponse(status=200, body="")
 
-    # ------------------------------------------------------------------ slash commands
+    # ------------------------------------------------------------------ listeners
 
-    def slash(ack: Ack, command: dict[str, Any]) -> None:
-        name = str(command.get("command", "")).lstrip("/")
-        user, channel = command.get("user_id"), command.get("channel_id")
+    def slash(self, ack: Ack, command: dict[str, Any]) -> None:
         url = command.get("response_url")
         if not url:
-            ack(text=NO_RESPONSE_URL)
+            ack(text=NO_REPLY_ADDRESS)
             return
-        ticket = reserve(INGEST if name == "ingest" else QUERY, user)
+        event = command_event(command)
+        plan = self.core.plan(event)
+        ticket = self.core.reserve(event, plan)
         if isinstance(ticket, Refusal):
             ack(text=ticket.text)
             return
-        if name == "ingest":
-            ack(text="Adding it to the briefing… I'll reply here when done.")
+        if plan.ack:
+            ack(text=plan.ack)
         else:
             ack()
+        ticket.start(lambda: self.core.perform(plan, self.respond(url, event.origin)))
 
-        def job() -> None:
-            inv = parse(command.get("text", ""), command=name, user=user, channel=channel)
-            reply = dispatch(ctx_for(user, channel), inv)
-            respond_reply(url, reply, retry_handlers=retry)
-            send_images(app.client, reply, channel=channel, user=user, private=True)
-
-        ticket.start(
-            lambda: safely(
-                f"/{name}",
-                lambda text: respond_reply(url, message(text), retry_handlers=retry),
-                job,
-            )
-        )
-
-    for cmd in REGISTRY:
-        app.command(f"/{cmd.name}")(slash)
-
-    # ------------------------------------------------------------------ buttons
-
-    @app.action(re.compile(f"^{ACTION_PREFIX}(more|share|run)_\\d+$"))
-    def button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        kind = action["action_id"][len(ACTION_PREFIX) :].rsplit("_", 1)[0]
-        user = _get(body.get("user"), "id")
-        channel = _get(body.get("channel"), "id")
+        event = button_event(body, action)
         url = body.get("response_url")
-        line = action.get("value", "")
-        ticket = reserve(INGEST if parse(line).command == "ingest" else QUERY, user)
-        if isinstance(ticket, Refusal):
-            tell(url, ticket.text)
-            return
+        refusal = self.run(event, self.core.plan(event), self.respond(url, event.origin))
+        if refusal is not None:
+            self.tell(url, refusal.text)
 
-        def job() -> None:
-            inv = parse(line, user=user, channel=channel)
-            reply = dispatch(ctx_for(user, channel), inv)
-            if kind == "share":
-                blocks = tuple(
-                    b
-                    for b in reply.blocks
-                    if not isinstance(b, Buttons) or all(a.id != "share" for a in b.actions)
-                )
-                blocks = (*blocks, Context(f"Shared by @{_user_name(body) or user}"))
-                shared = Reply(blocks, ephemeral=False, summary=reply.summary)
-                respond_reply(url, shared, retry_handlers=retry, in_channel=True)
-                send_images(app.client, reply, channel=channel, user=user, private=False)
-            else:
-                respond_reply(url, reply, retry_handlers=retry)
-                send_images(app.client, reply, channel=channel, user=user, private=True)
-
-        ticket.start(
-            lambda: safely(
-                f"button {kind}",
-                lambda text: respond_reply(url, message(text), retry_handlers=retry),
-                job,
-            )
-        )
-
-    # ------------------------------------------------------------------ forwarding articles
-
-    def ingest_and_confirm(
-        client: WebClient,
-        *,
-        user: str | None,
-        channel: str,
-        thread_ts: str,
-        article: ArticleInput,
-        fallback_url: str | None = None,
-    ) -> None:
-        reply = run_ingest(ctx_for(user, channel), article)
-        try:
-            post_reply(client, channel, reply, thread_ts=thread_ts)
-        except SlackApiError as exc:
-            # not a member of the channel, say: the shortcut's response_url still works
-            if not fallback_url:
-                raise
-            log.info("slack: chat.postMessage refused (%s); answering ephemerally", exc)
-            respond_reply(fallback_url, reply, retry_handlers=retry)
-
-    @app.shortcut(SHORTCUT_ID)
-    def add_to_briefing(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def add_to_briefing(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        event = shortcut_event(body)
         msg = body.get("message")
         msg = msg if isinstance(msg, dict) else {}
-        user = _get(body.get("user"), "id")
-        channel = _get(body.get("channel"), "id")
         url = body.get("response_url")
-        ticket = reserve(INGEST, user)
-        if isinstance(ticket, Refusal):
-            tell(url, ticket.text)
-            return
+        thread = msg.get("thread_ts") or msg.get("ts")
+        deliver = self.post_in_thread(client, event.origin.channel, thread, fallback_url=url)
+        refusal = self.run(event, self.core.plan(event), deliver)
+        if refusal is not None:
+            self.tell(url, refusal.text)
 
-        def job() -> None:
-            article = find_article(
-                message_texts(msg), min_words=services.settings.min_article_words
-            )
-            if article is None:
-                respond_reply(url, message(HINT), retry_handlers=retry)
-                return
-            ingest_and_confirm(
-                client,
-                user=user,
-                channel=channel,
-                thread_ts=msg.get("thread_ts") or msg.get("ts"),
-                article=article,
-                fallback_url=url,
-            )
-
-        ticket.start(
-            lambda: safely(
-                "shortcut",
-                lambda text: respond_reply(url, message(text), retry_handlers=retry),
-                job,
-            )
-        )
-
-    def answer_message(event: dict[str, Any], client: WebClient, *, mention: bool) -> None:
-        channel = event.get("channel")
-        user = event.get("user")
-        ts = event.get("ts")
-        if not channel or not ts:
-            return
-        thread_ts = event.get("thread_ts") or ts
-
-        def say(text: str) -> None:
-            post_reply(client, channel, message(text, ephemeral=False), thread_ts=thread_ts)
-
-        texts = message_texts(event)
-        if mention:
-            texts[0] = re.sub(r"<@[UW][A-Z0-9]+(\|[^>]*)?>", " ", texts[0])
-        article = find_article(texts, min_words=services.settings.min_article_words)
-        ticket = reserve(QUERY if article is None else INGEST, user)
-        if isinstance(ticket, Refusal):
-            refusal = ticket.text
-            work.notify(lambda: safely("refusal", lambda _: None, lambda: say(refusal)))
-            return
-
-        def job() -> None:
-            if article is not None:
-                ingest_and_confirm(
-                    client, user=user, channel=channel, thread_ts=thread_ts, article=article
-                )
-                return
-            inv = parse(texts[0], user=user, channel=channel)
-            if inv.command and REGISTRY.get(inv.command):
-                reply = dispatch(ctx_for(user, channel), inv)
-                post_reply(client, channel, _in_thread(reply), thread_ts=thread_ts)
-                send_images(
-                    client, reply, channel=channel, user=user, private=False, thread=thread_ts
-                )
-            elif mention or event.get("thread_ts") in (None, ts):
-                say(HINT)  # a reply deep in a thread ("thanks!") needs no hint
-
-        ticket.start(lambda: safely("message", say, job))
-
-    @app.event("message")
-    def direct_message(event: dict[str, Any], client: WebClient) -> None:
+    def direct_message(self, event: dict[str, Any], client: WebClient) -> None:
         if event.get("channel_type") != "im":
             return
         if event.get("bot_id") or event.get("subtype") in _IGNORED_SUBTYPES:
             return
-        answer_message(event, client, mention=False)
+        self.answer_message(event, client, DIRECT)
 
-    @app.event("app_mention")
-    def mentioned(event: dict[str, Any], client: WebClient) -> None:
+    def mentioned(self, event: dict[str, Any], client: WebClient) -> None:
         if event.get("bot_id"):  # the gate has already refused disallowed channels
             return
-        answer_message(event, client, mention=True)
+        self.answer_message(event, client, MENTION)
 
-    @app.error
+    def answer_message(self, event: dict[str, Any], client: WebClient, how: str) -> None:
+        channel, ts = event.get("channel"), event.get("ts")
+        if not channel or not ts:
+            return
+        translated = message_event(event, how)
+        deliver = self.post_in_thread(client, channel, event.get("thread_ts") or ts)
+        refusal = self.run(translated, self.core.plan(translated), deliver)
+        if refusal is not None:
+            refused = Answer(message(refusal.text, ephemeral=False), THREAD)
+            self.work.notify(lambda: _quietly("refusal", lambda: deliver(refused)))
+
+    @staticmethod
     def on_error(error: Exception, body: Any) -> BoltResponse:
         """A payload of the wrong shape is the sender's fault: 400, never a 500 (the
         response is ignored for listener errors, which come after the ack)."""
@@ -482,14 +435,24 @@ def register(app: App, services: Services) -> None:
         return BoltResponse(status=400, body="")
 
 
-def _in_thread(reply: Reply) -> Reply:
-    """A reply posted in a thread is already visible: drop its share button."""
-    blocks = tuple(
-        b if not isinstance(b, Buttons) else Buttons(tuple(a for a in b.actions if a.id != "share"))
-        for b in reply.blocks
-    )
-    blocks = tuple(b for b in blocks if not (isinstance(b, Buttons) and not b.actions))
-    return Reply(blocks, ephemeral=False, summary=reply.summary, tags=reply.tags)
+def register(app: App, services: Services) -> None:
+    listeners = Listeners(services, app.client)
+    app.middleware(listeners.drop_repeated_events)
+    app.middleware(listeners.gate_every_payload)
+    for name in registry().names():
+        app.command(f"/{name}")(listeners.slash)
+    app.action(_BUTTON)(listeners.button)
+    app.shortcut(SHORTCUT_ID)(listeners.add_to_briefing)
+    app.event("message")(listeners.direct_message)
+    app.event("app_mention")(listeners.mentioned)
+    app.error(listeners.on_error)
+
+
+def _quietly(what: str, job: Callable[[], None]) -> None:
+    try:
+        job()
+    except Exception:
+        log.exception("slack: %s failed", what)
 
 
 def _user_name(body: dict[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ silently and never rejected by Slack.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -191,3 +192,8 @@ def to_message(reply: Reply) -> Message | list[Message]:
     """One message when the reply fits one (the usual case), else the list of them."""
     messages = to_messages(reply)
     return messages[0] if len(messages) == 1 else messages
+
+
+def to_json(reply: Reply) -> str:
+    """The Block Kit a Slack user would receive, as JSON text (`python -m bot ask --json`)."""
+    return json.dumps(to_message(reply), ensure_ascii=False, indent=2)

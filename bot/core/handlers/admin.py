@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.commands import REGISTRY, Ctx
+from bot.core.commands import REGISTRY, Argument, Ctx
 from bot.core.format import plural, shorten
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Header, Reply, Section, Span, message
@@ -55,6 +55,10 @@ def _usage(*problems: str) -> Reply:
     summary="Admins: retract an article, add topics and aliases, grant ingest, read the audit.",
     usage="/briefing forget <article> | topic add … | alias add … | grant @user | audit [N]",
     example="/briefing audit 10",
+    argument=Argument("what", "forget <article>, audit [N], topic add, alias add, grant or revoke"),
+    short="Admin: retract an article, edit topics, grant ingest, read the audit log",
+    hint="forget <article> | audit | topic add … | alias add … | grant @user | revoke @user",
+    rank=200,  # admins' command: listed last
 )
 def briefing(ctx: Ctx, inv: Invocation) -> Reply:
     if not is_admin(ctx):

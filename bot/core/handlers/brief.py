@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import (
     SIDES,
     date_text,
@@ -37,6 +37,9 @@ CHANGE_WINDOW = dt.timedelta(days=7)
     "the most active topics, and what changed in the last 7 days.",
     usage="/brief [topic]",
     example="/brief safe havens",
+    argument=Argument("topic", "Only this topic: alias or id, e.g. safe havens"),
+    short="The state of the relationship, and what changed this week",
+    rank=1,
 )
 def brief(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("brief")

@@ -10,14 +10,14 @@ from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Header, Reply, Section, Span
 from storage import queries
 
-HELP_ORDER = {name: i for i, name in enumerate(("position", "brief", "search", "ingest", "topics"))}
-
 
 @REGISTRY.command(
     "topics",
     summary="The topic taxonomy, with how many positions and articles each has.",
     usage="/topics",
     example="/topics",
+    short="The topic taxonomy with counts",
+    rank=4,
 )
 def topics(ctx: Ctx, inv: Invocation) -> Reply:
     taxonomy = ctx.services.taxonomy
@@ -53,10 +53,11 @@ def topics(ctx: Ctx, inv: Invocation) -> Reply:
     summary="Every command with an example.",
     usage="/help",
     example="/help",
+    short="Every command with an example",
 )
 def help_(ctx: Ctx, inv: Invocation) -> Reply:
     blocks: list[Block] = [Header("US–Pakistan briefing bot")]
-    for command in sorted(REGISTRY, key=lambda c: HELP_ORDER.get(c.name, len(HELP_ORDER))):
+    for command in REGISTRY.listed():
         blocks.append(
             Section(
                 (

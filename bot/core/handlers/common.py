@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from bot.core.commands import ACTOR, DATE, INT, Option
 from bot.core.format import date_text, shorten, source_label, source_location, strip_marks
-from bot.core.invocation import Invocation, parse_date
+from bot.core.invocation import Invocation
 from bot.core.reply import Action, Block, Buttons, Context, Reply, Section, Span
 from storage.queries import HIT_END, HIT_START, SearchHit
+
+# The options several commands take, declared once here and named in each command's
+# declaration (bot.core.commands checks them before the handler runs).
+BY = Option("by", "Only this actor: United States, Pakistan, China…", kind=ACTOR)
+SINCE = Option("since", "From: 2018, 2018-01, 2018-01-05, or 30d / 6m ago", kind=DATE)
+UNTIL = Option(
+    "until", "Up to: 2018, 2018-01 or 2018-01-05", kind=DATE, end=True, not_before="since"
+)
+PAGE = Option("page", "Which page of the answer", kind=INT, low=1, high=1000, offered=False)
 
 
 def finish(
@@ -32,31 +40,6 @@ def finish(
         continuation=continuation,
         summary=summary,
     )
-
-
-def date_options(
-    invocation: Invocation, today: dt.date
-) -> tuple[dt.date | None, dt.date | None, list[str]]:
-    problems: list[str] = []
-    since = until = None
-    if "since" in invocation.options:
-        since = parse_date(invocation.options["since"], today=today)
-        if since is None:
-            problems.append(f"since:{invocation.options['since']} is not a date")
-    if "until" in invocation.options:
-        until = parse_date(invocation.options["until"], end=True, today=today)
-        if until is None:
-            problems.append(f"until:{invocation.options['until']} is not a date")
-    if since and until and since > until:
-        problems.append("since: is after until:")
-    return since, until, problems
-
-
-def page_option(invocation: Invocation) -> tuple[int, list[str]]:
-    raw = invocation.options.get("page", "1")
-    if raw.isdigit() and 1 <= int(raw) <= 1000:
-        return int(raw), []
-    return 1, [f"page:{raw} is not a page number"]
 
 
 def marked_spans(snippet: str) -> list[Span]:

@@ -13,7 +13,7 @@ import datetime as dt
 import tempfile
 
 from bot.core import schedule
-from bot.core.commands import REGISTRY, Command, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Command, Ctx, usage_reply
 from bot.core.digest import compose, local_text
 from bot.core.format import plural
 from bot.core.handlers.admin import is_admin
@@ -39,6 +39,11 @@ def _command() -> Command:
     usage="/digest schedule HH:MM [Area/City] [daily|weekdays|mon,thu] [topics:a,b] | off | "
     "now | preview | status | chart",
     example="/digest schedule 08:00 Asia/Karachi weekdays",
+    argument=Argument(
+        "what", "schedule 08:00 Asia/Karachi weekdays, now, preview, status, chart or off"
+    ),
+    short="Schedule, preview or stop this channel's daily digest",
+    hint="schedule 08:00 Asia/Karachi weekdays | now | preview | status | chart | off",
 )
 def digest(ctx: Ctx, inv: Invocation) -> Reply:
     if not inv.args or inv.args[0].lower() not in SUBCOMMANDS:

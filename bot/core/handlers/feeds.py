@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import plural, shorten
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Header, Reply, Section, Span, message
@@ -46,6 +46,8 @@ def may_manage(ctx: Ctx) -> bool:
     "topics), list them with how each is doing, or remove one.",
     usage="/feeds add <feed url> [topic…] [every:<minutes>] | list | remove <id>",
     example="/feeds add https://example.org/world/rss.xml haqqani",
+    argument=Argument("action", "add <feed url> [topic…] [every:<minutes>], list, or remove <id>"),
+    short="Feeds read by the bot itself: add, list, remove",
 )
 def feeds(ctx: Ctx, inv: Invocation) -> Reply:
     if not may_manage(ctx):

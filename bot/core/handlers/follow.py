@@ -7,11 +7,13 @@ so an article ingested from chat, the CLI or another process alerts the same way
 
 from __future__ import annotations
 
-from bot.core.commands import REGISTRY, Command, Ctx, usage_reply
-from bot.core.handlers.common import finish
+from bot.core.commands import REGISTRY, Argument, Command, Ctx, usage_reply
+from bot.core.handlers.common import BY, finish
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Header, Reply, Section, Span, message
 from storage import digests
+
+TOPIC = Argument("topic", "Topic, alias or id, e.g. security aid", required=True)
 
 
 def _cmd(name: str) -> Command:
@@ -34,11 +36,7 @@ def _target(ctx: Ctx, inv: Invocation, name: str) -> tuple[str, str | None] | Re
         return usage_reply(
             _cmd(name), f"No topic “{inv.argument}”." + (f" Nearest: {near}." if near else "")
         )
-    actor = None
-    if "by" in inv.options:
-        actor = ctx.services.actor(inv.options["by"])
-        if actor is None:
-            return usage_reply(_cmd(name), f"I don't know the actor “{inv.options['by']}”.")
+    actor = str(inv.values["by"]) if "by" in inv.values else None
     return resolution.topic.id, actor
 
 
@@ -48,6 +46,9 @@ def _target(ctx: Ctx, inv: Invocation, name: str) -> tuple[str, str | None] | Re
     "comes in — one message per article.",
     usage="/follow <topic> [by:<actor>]",
     example="/follow security aid by:us",
+    argument=TOPIC,
+    options=(BY,),
+    short="Get a direct message when a new position on a topic comes in",
 )
 def follow(ctx: Ctx, inv: Invocation) -> Reply:
     target = _target(ctx, inv, "follow")
@@ -71,6 +72,9 @@ def follow(ctx: Ctx, inv: Invocation) -> Reply:
     summary="Stop alerts for a topic (all of them, or only by:<actor>).",
     usage="/unfollow <topic> [by:<actor>]",
     example="/unfollow security aid",
+    argument=TOPIC,
+    options=(BY,),
+    short="Stop alerts for a topic",
 )
 def unfollow(ctx: Ctx, inv: Invocation) -> Reply:
     target = _target(ctx, inv, "unfollow")
@@ -91,6 +95,7 @@ def unfollow(ctx: Ctx, inv: Invocation) -> Reply:
     summary="The topics you get alerts for.",
     usage="/following",
     example="/following",
+    short="The topics you follow",
 )
 def following(ctx: Ctx, inv: Invocation) -> Reply:
     with ctx.services.db.session() as session:

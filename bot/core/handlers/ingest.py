@@ -6,22 +6,21 @@ sees one kind of confirmation whichever way an article came in.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import plural, shorten
-from bot.core.invocation import Invocation, clean_text, resolve_markup
+from bot.core.invocation import Invocation, Plain, links_in
 from bot.core.reply import Block, Context, Header, Quote, Reply, Section, Span, message
 from storage import audit
+from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.indexer.pipeline import IngestResult
 
 SHOWN_POSITIONS = 8
-# Links that point back into the chat workspace are never articles.
-_CHAT_HOSTS = re.compile(r"^https?://([^/]+\.)?(slack\.com|discord(app)?\.com)(/|$)", re.I)
 
 HINT = (
     "Send me a link to an article, or paste the article's text, and I'll add it to the "
@@ -35,18 +34,22 @@ class ArticleInput:
     text: str | None = None
 
 
-def find_article(texts: list[str], *, min_words: int) -> ArticleInput | None:
+def find_article(
+    texts: Sequence[Plain],
+    *,
+    min_words: int,
+    chat_link: Callable[[str], bool] = lambda url: False,
+) -> ArticleInput | None:
     """The article carried by a message: its first outside link, else its longest text
     when long enough to be an article. None for "thanks!" — that gets a hint, not an ingest.
+    A link the adapter says points into the chat itself (`chat_link`) is never an article.
     """
     candidates: list[str] = []
-    for raw in texts:
-        text, _ = clean_text(raw)
-        resolved, urls = resolve_markup(text)
-        for url in urls:
-            if not _CHAT_HOSTS.match(url):
+    for text in texts:
+        for url in links_in(text):
+            if not chat_link(url):
                 return ArticleInput(url=url)
-        candidates.append(resolved.strip())
+        candidates.append(text.text.strip())
     longest = max(candidates, key=lambda t: len(t.split()), default="")
     if len(longest.split()) >= min_words:
         return ArticleInput(text=longest)
@@ -62,16 +65,24 @@ def run_ingest(ctx: Ctx, article: ArticleInput) -> Reply:
         result = indexer.ingest_url(article.url, ingested_by=ctx.user)
     else:
         result = indexer.ingest_text(article.text or "", origin="chat", ingested_by=ctx.user)
+    record_ingest(services.db, result, user=ctx.user, platform=ctx.platform, detail=article.url)
+    return ingest_reply(result)
+
+
+def record_ingest(
+    db: Database, result: IngestResult, *, user: str | None, platform: str, detail: str | None
+) -> None:
+    """The audit row for an article that was stored — the one place it is written, for
+    chat and the command line alike."""
     if result.status in ("new", "near-duplicate"):
         audit.log(
-            services.db,
+            db,
             action=audit.INGEST,
             subject=audit.ingest_subject(result.article_id, result.title),
-            user=ctx.user,
-            platform=ctx.platform,
-            detail=article.url,
+            user=user,
+            platform=platform,
+            detail=detail,
         )
-    return ingest_reply(result)
 
 
 @REGISTRY.command(
@@ -79,13 +90,21 @@ def run_ingest(ctx: Ctx, article: ArticleInput) -> Reply:
     summary="Add an article now, from a link or pasted text; replies with what was found.",
     usage="/ingest <link or pasted article text>",
     example="/ingest https://example.com/2018/01/05/us-suspends-aid",
+    argument=Argument("text", "A link to an article, or the article's text", required=True),
+    short="Add an article from a link or pasted text",
+    hint="<link or article text>",
+    rank=3,
 )
 def ingest(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("ingest")
     assert command is not None
     if not inv.text.strip():
         return usage_reply(command, "Give me a link or paste the article's text.")
-    article = find_article([inv.text], min_words=ctx.services.settings.min_article_words)
+    article = find_article(
+        [Plain(inv.text, inv.urls)],
+        min_words=ctx.services.settings.min_article_words,
+        chat_link=ctx.chat_link,
+    )
     if article is None:
         return usage_reply(
             command,

@@ -7,13 +7,14 @@ offset so "show more" never repeats a statement.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from types import MappingProxyType
 
-from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.divergence import Statement, diverge
 from bot.core.format import PK, SIDES, US, plural, quote, reported_by, shorten
-from bot.core.handlers.common import date_options, finish, hit_blocks, page_option
+from bot.core.handlers.common import BY, PAGE, SINCE, UNTIL, finish, hit_blocks
 from bot.core.invocation import Invocation
 from bot.core.reply import Action, Block, Buttons, Context, Divider, Header, Reply, Section, Span
 from bot.topics import Topic
@@ -29,21 +30,20 @@ PER_ACTOR = 8  # when one actor was asked for with by:
     usage="/position <topic> [by:<actor>] [since:<date>] [until:<date>]",
     example="/position haqqani by:pakistan since:2017-10",
     aliases=("positions", "pos"),
+    argument=Argument("topic", "Topic, alias or id, e.g. haqqani", required=True),
+    options=(BY, SINCE, UNTIL, PAGE),
+    short="What each side has said on a topic, with sources",
+    rank=0,
 )
 def position(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("position")
     assert command is not None
     services = ctx.services
-    today = services.clock().date()
-    since, until, problems = date_options(inv, today)
-    page, page_problems = page_option(inv)
-    problems += page_problems + list(inv.problems)
-    actor = None
-    if "by" in inv.options:
-        actor = services.actor(inv.options["by"])
-        if actor is None:
-            known = ", ".join(services.taxonomy.actors)
-            problems.append(f"I don't know the actor “{inv.options['by']}” (known: {known})")
+    since = date_value(inv.values.get("since"))
+    until = date_value(inv.values.get("until"))
+    page = int(str(inv.values.get("page", 1)))
+    actor = str(inv.values["by"]) if "by" in inv.values else None
+    problems = list(inv.problems)
     if not inv.args:
         problems.insert(0, "Which topic? Try /topics for the list.")
     if problems:
@@ -125,6 +125,11 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
         summary=f"{topic.label}: {plural(total, 'position')}{scope}",
         continuation=continuation,
     )
+
+
+def date_value(value: object) -> dt.date | None:
+    """A date option's checked value (bot.core.commands converts it), or None."""
+    return value if isinstance(value, dt.date) else None
 
 
 def _with_page(inv: Invocation, page: int) -> dict[str, str]:

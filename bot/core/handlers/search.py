@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import plural, shorten
 from bot.core.handlers.common import finish, hit_blocks
 from bot.core.invocation import Invocation
@@ -18,6 +18,9 @@ LIMIT = 6
     usage="/search <words>",
     example="/search trust deficit",
     aliases=("find",),
+    argument=Argument("words", "Words to look for, e.g. trust deficit", required=True),
+    short="Full-text search over articles and positions",
+    rank=2,
 )
 def search(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("search")

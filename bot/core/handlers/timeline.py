@@ -13,10 +13,10 @@ import tempfile
 from dataclasses import replace
 
 from bot.core import timeline as tl
-from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import plural, shorten
-from bot.core.handlers.common import date_options, finish, page_option
-from bot.core.handlers.position import unknown_topic
+from bot.core.handlers.common import BY, PAGE, SINCE, UNTIL, finish
+from bot.core.handlers.position import date_value, unknown_topic
 from bot.core.invocation import Invocation
 from bot.core.reply import (
     Action,
@@ -45,20 +45,20 @@ CLAIM_CHARS = 160
     usage="/timeline <topic> [by:<actor>] [since:<date>] [until:<date>]",
     example="/timeline security aid since:2017",
     aliases=("history",),
+    argument=Argument("topic", "Topic, alias or id, e.g. security aid", required=True),
+    options=(BY, SINCE, UNTIL, PAGE),
+    short="How a topic moved, month by month, with stance changes",
+    rank=1,
 )
 def timeline(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("timeline")
     assert command is not None
     services = ctx.services
-    since, until, problems = date_options(inv, services.clock().date())
-    page, page_problems = page_option(inv)
-    problems += page_problems + list(inv.problems)
-    actor = None
-    if "by" in inv.options:
-        actor = services.actor(inv.options["by"])
-        if actor is None:
-            known = ", ".join(services.taxonomy.actors)
-            problems.append(f"I don't know the actor “{inv.options['by']}” (known: {known})")
+    since = date_value(inv.values.get("since"))
+    until = date_value(inv.values.get("until"))
+    page = int(str(inv.values.get("page", 1)))
+    actor = str(inv.values["by"]) if "by" in inv.values else None
+    problems = list(inv.problems)
     if not inv.args:
         problems.insert(0, "Which topic? Try /topics for the list.")
     if problems:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.commands import REGISTRY, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import PK, SIDES, US, plural, shorten
 from bot.core.handlers.common import finish
 from bot.core.invocation import Invocation
@@ -35,6 +35,9 @@ UNKNOWN_PRESS = "outlet not known"
     usage="/who <name>",
     example="/who blinken",
     aliases=("speaker",),
+    argument=Argument("name", "A speaker's name, e.g. blinken or shahbaz", required=True),
+    short="A speaker's offices, statements by topic and press coverage",
+    rank=2,
 )
 def who(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("who")

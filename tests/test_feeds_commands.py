@@ -72,7 +72,7 @@ def test_add_list_remove_in_chat(services: Services, feed_site: FeedSite) -> Non
     feed_site.routes["/broken.xml"] = Route(b"down for maintenance", "text/plain", status=500)
     good, broken = feed_site.url("/feed.xml"), feed_site.url("/broken.xml")
 
-    added = ask(services, f"/feeds add <{good}> haqqani every:45")
+    added = ask(services, f"/feeds add {good} haqqani every:45")
     assert "Added feed #1" in added.text and "every 45 min" in added.text
     assert "Only entries on haqqani-network" in added.text
     assert "Added feed #2" in ask(services, f"/feeds add {broken}", user=ADMIN).text

@@ -59,7 +59,7 @@ def digest(
     from bot.core import schedule
     from bot.core.digest import compose
     from bot.core.invocation import parse_date
-    from storage import digests
+    from storage import claims, subscriptions
 
     settings = get_settings()
     services = _services(settings)
@@ -69,9 +69,9 @@ def digest(
     start: dt.datetime | None = None
     if channel:
         with services.db.session() as session:
-            sub = digests.subscription_for(session, platform, channel)
+            sub = subscriptions.subscription_for(session, platform, channel)
             if sub is not None:
-                end = digests.last_window_end(session, sub.id)
+                end = claims.last_window_end(session, sub.id)
                 start = schedule.aware(end) if end else None
     if since:
         day = parse_date(since, today=now.date())
@@ -98,7 +98,7 @@ def digest(
         return
     poster = _poster(settings)
     if sub is not None and not since:
-        from bot.scheduler import DigestRunner
+        from bot.scheduling.runner import DigestRunner
 
         outcome = DigestRunner(services, poster, clock).run_now(sub.id)
         typer.echo(
@@ -149,8 +149,8 @@ def digest_due() -> None:
     Exits 1 when a due digest could not be posted (failed now, or failed earlier and
     waiting for its retry): the next run retries it within the grace, and cron's mail or
     the monitoring that watches the exit code hears about it meanwhile."""
-    from bot.scheduler import RETRY_PENDING, DigestRunner
-    from storage.digests import FAILED
+    from bot.scheduling.runner import RETRY_PENDING, DigestRunner
+    from storage.claims import FAILED
 
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -171,7 +171,7 @@ def digest_worker(
     sweep: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 15.0,
 ) -> None:
     """Run the digest scheduler (no chat server)."""
-    from bot.scheduler import DigestScheduler
+    from bot.scheduling.jobs import DigestScheduler
 
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -190,7 +190,7 @@ def digest_worker(
 
 def start_with_slack(settings: Settings, services: object, client: object) -> object:
     """Start the scheduler beside the Slack server (bot.cli_chat.serve_forever calls this)."""
-    from bot.scheduler import DigestScheduler
+    from bot.scheduling.jobs import DigestScheduler
     from bot.slack.poster import SlackPoster
 
     return DigestScheduler(services, SlackPoster(client)).start()  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from bot.settings import Settings, get_settings
 if TYPE_CHECKING:
     from bot.core.services import Services
     from bot.discord.server import DiscordServer
-    from bot.scheduler import DigestScheduler
+    from bot.scheduling.jobs import DigestScheduler
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +42,14 @@ def _check(settings: Settings) -> None:
 def start_digests(settings: Settings, services: Services) -> DigestScheduler | None:
     """Scheduled digests and alerts for Discord subscriptions, posted with the bot token.
 
-    The scheduler is the digest code's own (bot.scheduler): it serves one platform, takes
+    The scheduler is the digest code's own (bot.scheduling): it serves one platform, takes
     only that platform's subscriptions, and claims every run in the database before
     posting — so Discord gets the same exactly-once guarantee as Slack.
     """
     if settings.discord_bot_token is None:
         return None
     from bot.discord.poster import DiscordPoster
-    from bot.scheduler import DigestScheduler
+    from bot.scheduling.jobs import DigestScheduler
 
     return DigestScheduler(services, DiscordPoster.from_settings(settings)).start()
 

@@ -43,7 +43,7 @@ def ask(services: Services, line: str, *, as_json: bool = False) -> str:
 def alert_sweep(services: Services, write: Callable[[str], None]) -> Callable[[], int]:
     """A function that prints the console user's due /follow alerts; returns how many."""
     from bot.console.poster import ConsolePoster
-    from bot.scheduler import DigestRunner
+    from bot.scheduling.runner import DigestRunner
 
     runner = DigestRunner(services, ConsolePoster(write))
 

@@ -291,8 +291,16 @@ class Boot:
         foreground.run()
 
 
+def load_settings() -> Settings:
+    """The settings every command runs on: the environment and .env, read once. (Tests
+    that drive the Typer app in-process replace this to point it at their database.)"""
+    return get_settings()
+
+
 def boot(*, serving: bool = False) -> Boot:
-    """The process's composition: logging configured (for a serving or posting command
-    too, at INFO), settings read and validated."""
-    configure_logging(serving=serving)
-    return Boot(get_settings())
+    """The process's composition, its settings read and validated. `python -m bot`
+    configured logging before the command ran (bot.cli.main); a command that serves or
+    posts on its own says so, and gets its INFO log."""
+    if serving:
+        configure_logging(serving=True)
+    return Boot(load_settings())

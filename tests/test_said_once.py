@@ -193,9 +193,9 @@ def test_positions_json_gives_every_report_the_same_statement_id(
 
     from typer.testing import CliRunner
 
-    from bot import cli
+    from bot import bootstrap, cli
 
-    monkeypatch.setattr(cli, "_settings", lambda: ledger.settings)
+    monkeypatch.setattr(bootstrap, "load_settings", lambda: ledger.settings)
     result = CliRunner().invoke(cli.app, ["positions", "--topic", "trust", "--json"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]

@@ -1,7 +1,7 @@
 """When digests fire: schedule specs, fire times across DST, periods, and start-up catch-up.
 
 Pure functions over an aware "now", so every rule here is testable without a scheduler or
-a database. The APScheduler jobs (bot/digests/jobs.py) and the start-up catch-up both ask this
+a database. The APScheduler jobs (bot/scheduling/jobs.py) and the start-up catch-up both ask this
 module the same two questions — "when is the next fire?" and "which fire is due now?" — so
 the on-time path and the recovery path cannot disagree about a period.
 

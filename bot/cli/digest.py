@@ -40,8 +40,8 @@ def _poster(boot: Boot, platform: str) -> Poster:
 def _posting(boot: Boot) -> list[bootstrap.Platform]:
     platforms = boot.posting()
     if not platforms:
-        tokens = " or ".join(POST_TOKENS.values())
-        raise fail(f"{tokens} is not set: nothing to post with")
+        tokens = " nor ".join(POST_TOKENS.values())
+        raise fail(f"neither {tokens} is set: nothing to post with")
     return platforms
 
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from bot.core.format import SIDES
-from storage import digests
+from storage import digest_reads
 
 MAX_PANELS = 6
 OTHERS = "Others"
@@ -41,7 +41,7 @@ def weekly_counts(session: Session, *, end: dt.date, weeks: int = 8) -> Counts:
     monday = end - dt.timedelta(days=end.weekday())
     start = monday - dt.timedelta(weeks=weeks - 1)
     counts: Counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for topic, actor, published, n in digests.position_counts(session, start, end):
+    for topic, actor, published, n in digest_reads.position_counts(session, start, end):
         year, week, _ = published.isocalendar()
         who = actor if actor in SIDES else OTHERS
         counts[topic][who][(year, week)] += n

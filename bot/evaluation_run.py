@@ -28,7 +28,7 @@ from bot.evaluation import (
 )
 from bot.indexer.nlp import load
 from bot.indexer.pipeline import Indexer
-from bot.indexer.sources import _is_article_file, load_file, load_seed_dir
+from bot.indexer.sources import is_article_file, load_file, load_seed_dir
 from bot.indexer.summarize import lead
 from bot.indexer.types import RawArticle
 from bot.settings import Settings
@@ -74,7 +74,7 @@ class Corpus:
             for a in load_gold_articles(path)
         }
         if (root / "articles").is_dir():
-            files = sorted(p for p in (root / "articles").iterdir() if _is_article_file(p))
+            files = sorted(p for p in (root / "articles").iterdir() if is_article_file(p))
             articles = [load_file(p, settings=settings) for p in files]
         else:
             articles = load_seed_dir(root, settings=settings)

@@ -3,7 +3,7 @@
 Settings keep tokens in SecretStr so our own reprs never show them, but a library may
 still put one into a message or an exception (a URL with a password, an API error that
 echoes a request). So every LogRecord is scrubbed as it is created: a record factory
-rather than a handler filter, because handlers are added later by `serve`'s basicConfig,
+rather than a handler filter, because handlers are added later (bot.bootstrap),
 by pytest's caplog and by logging.lastResort, and a factory covers them all. Tracebacks
 attached to a record are formatted and scrubbed here too.
 
@@ -13,8 +13,7 @@ logs at INFO with every request URL; a Slack response_url (hooks.slack.com, or w
 slack_sdk's webhook client is pointed at, which it logs at DEBUG) is a credential in
 itself, good for posting into the channel for half an hour.
 
-`LOG_LEVEL` in the environment (DEBUG, INFO…) configures a stderr handler at that level;
-without it, handlers are left to whoever sets them up, as before.
+Which handlers exist, and at what level, is bot.bootstrap.configure_logging's business.
 """
 
 from __future__ import annotations
@@ -143,11 +142,6 @@ def install(settings: Settings | None = None, *, extra: Iterable[str] = ()) -> N
 
             _previous_factory = previous
             logging.setLogRecordFactory(factory)
-    level = os.environ.get("LOG_LEVEL")
-    if level:
-        logging.basicConfig(
-            level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
 
 
 def uninstall() -> None:

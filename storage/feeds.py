@@ -1,7 +1,7 @@
 """Feed storage: the feeds polled, their poll state, the claim of a poll, and the entries
 seen. Owns every statement on `feeds` and `feed_entries`; knows nothing of HTTP or chat.
 
-Exactly-once rests on the database, as for digests (storage.digests):
+Exactly-once rests on the database, as for digests (storage.claims):
 
 * a poll is claimed with a compare-and-set UPDATE (… WHERE claimed_by IS NULL, or the
   holder's lease has lapsed, AND the feed is due), so of two processes finding a feed due

@@ -553,3 +553,11 @@ def _position_hits(
         topic = ", ".join(topics.get(p.statement, [p.topic]))
         out.append(SearchHit("position", i, rank, snippet, p.source, p.actor, p.speaker, topic))
     return out
+
+
+# Public names for the row builders other storage modules compose their own queries from
+# (storage.digest_reads, storage.follows): one definition of a row's columns and shape.
+positions_stmt = _positions_stmt
+position_row = _position
+articles_stmt = _articles_stmt
+article_row = _article

@@ -20,8 +20,8 @@ from bot.settings import Settings
 from bot.slack.app import retry_handlers
 from bot.slack.poster import SlackPoster
 from storage.db import Database
-from storage.digests import SubscriptionRow, save_subscription
 from storage.models import Article, Position, Statement, Story
+from storage.subscriptions import SubscriptionRow, save_subscription
 from tests.conftest import build_settings
 from tests.fake_slack import FakeSlack
 

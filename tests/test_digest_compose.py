@@ -12,7 +12,7 @@ import pytest
 from bot.chart import weekly_chart
 from bot.core.digest import compose, figures_in, split_reply
 from bot.slack.render import to_messages
-from storage import digests
+from storage import claims, follows
 from storage.db import Database
 from tests.digest_helpers import PK, US, Art, P, add_article, many_positions, subscribe, utc
 
@@ -196,36 +196,36 @@ def test_claims_are_exclusive_and_takeover_is_compare_and_set(any_db: Database) 
     args = dict(
         subscription_id=sub.id, period="2026-03-09T08:00Z", window_start=START, window_end=END
     )
-    first = digests.claim_run(any_db, worker="a", now=now, lease=lease, **args)  # type: ignore[arg-type]
+    first = claims.claim_run(any_db, worker="a", now=now, lease=lease, **args)  # type: ignore[arg-type]
     assert first is not None and not first.resumed
-    assert digests.claim_run(any_db, worker="b", now=now, lease=lease, **args) is None  # type: ignore[arg-type]
-    assert digests.record_progress(
+    assert claims.claim_run(any_db, worker="b", now=now, lease=lease, **args) is None  # type: ignore[arg-type]
+    assert claims.record_progress(
         any_db, first.run.id, worker="a", messages_posted=1, thread_ref="t1", now=now
     )
     # a takes too long: after the lease, b takes over where a stopped
     later = now + dt.timedelta(minutes=20)
-    taken = digests.claim_run(any_db, worker="b", now=later, lease=lease, **args)  # type: ignore[arg-type]
+    taken = claims.claim_run(any_db, worker="b", now=later, lease=lease, **args)  # type: ignore[arg-type]
     assert taken is not None and taken.resumed
     assert (taken.run.messages_posted, taken.run.thread_ref, taken.run.attempts) == (1, "t1", 2)
     # a second taker racing on the same stale view loses the compare-and-set
-    assert digests.take_over(any_db, first.run, worker="c", now=later) is None
+    assert claims.take_over(any_db, first.run, worker="c", now=later) is None
     # a's writes are fenced off now
-    assert not digests.record_progress(
+    assert not claims.record_progress(
         any_db, first.run.id, worker="a", messages_posted=2, thread_ref="t1", now=later
     )
-    assert not digests.finish_run(any_db, first.run.id, worker="a", status="posted", now=later)
-    assert digests.finish_run(any_db, first.run.id, worker="b", status="posted", now=later)
-    assert digests.claim_run(any_db, worker="d", now=later + lease * 2, lease=lease, **args) is None  # type: ignore[arg-type]
+    assert not claims.finish_run(any_db, first.run.id, worker="a", status="posted", now=later)
+    assert claims.finish_run(any_db, first.run.id, worker="b", status="posted", now=later)
+    assert claims.claim_run(any_db, worker="d", now=later + lease * 2, lease=lease, **args) is None  # type: ignore[arg-type]
     with any_db.session() as s:
-        assert digests.last_periods(s, [sub.id]) == {sub.id: "2026-03-09T08:00Z"}
-        assert digests.last_window_end(s, sub.id) == END.replace(tzinfo=None)
+        assert claims.last_periods(s, [sub.id]) == {sub.id: "2026-03-09T08:00Z"}
+        assert claims.last_window_end(s, sub.id) == END.replace(tzinfo=None)
 
 
 def test_alerts_due_once_per_user_and_article(any_db: Database) -> None:
     with any_db.session() as s:
-        digests.add_follow(s, platform="slack", user="U1", topic="security-aid")
-        digests.add_follow(s, platform="slack", user="U2", topic="security-aid", actor=PK)
-        assert not digests.add_follow(s, platform="slack", user="U1", topic="security-aid")
+        follows.add_follow(s, platform="slack", user="U1", topic="security-aid")
+        follows.add_follow(s, platform="slack", user="U2", topic="security-aid", actor=PK)
+        assert not follows.add_follow(s, platform="slack", user="U1", topic="security-aid")
     now = dt.datetime.now(dt.UTC)
     art = add_article(
         any_db,
@@ -239,11 +239,11 @@ def test_alerts_due_once_per_user_and_article(any_db: Database) -> None:
         any_db, Art("Mine", now, positions=many_positions(1, "security-aid"), ingested_by="U1")
     )
     with any_db.session() as s:
-        due = digests.alerts_due(s, platform="slack", not_before=now - dt.timedelta(hours=1))
+        due = follows.alerts_due(s, platform="slack", not_before=now - dt.timedelta(hours=1))
     got = {(a.user_id, a.article_id): len(a.positions) for a in due}
     assert got == {("U1", art): 3, ("U2", art): 1}
-    assert digests.claim_alert(any_db, platform="slack", user="U1", article_id=art)
-    assert not digests.claim_alert(any_db, platform="slack", user="U1", article_id=art)
+    assert follows.claim_alert(any_db, platform="slack", user="U1", article_id=art)
+    assert not follows.claim_alert(any_db, platform="slack", user="U1", article_id=art)
     with any_db.session() as s:
-        due = digests.alerts_due(s, platform="slack", not_before=now - dt.timedelta(hours=1))
+        due = follows.alerts_due(s, platform="slack", not_before=now - dt.timedelta(hours=1))
     assert {a.user_id for a in due} == {"U2"}

@@ -16,8 +16,9 @@ from bot.core.commands import Ctx, dispatch
 from bot.core.invocation import parse
 from bot.core.schedule import FixedClock, ShiftedClock
 from bot.core.services import Services
-from bot.scheduler import DigestRunner, DigestScheduler
-from storage import digests
+from bot.scheduling.jobs import DigestScheduler
+from bot.scheduling.runner import DigestRunner
+from storage import claims, subscriptions
 from storage.models import DigestRun
 from tests.digest_helpers import (
     PK,
@@ -163,7 +164,7 @@ def test_missed_runs_are_coalesced_once_on_start_up_within_grace(
     late = _runner(services, fake_slack, FixedClock(utc(2026, 3, 12, 11, 30)))
     assert late.run_due() == []
     with services.db.session() as s:
-        assert digests.last_periods(s, [sub.id]) == {sub.id: "2026-03-11T08:00Z"}
+        assert claims.last_periods(s, [sub.id]) == {sub.id: "2026-03-11T08:00Z"}
 
 
 def test_slack_5xx_is_retried_and_posted_once(services: Services, fake_slack: FakeSlack) -> None:  # noqa: F811
@@ -218,7 +219,7 @@ def test_a_dead_holders_run_resumes_in_its_thread(
     # another process claimed the run, posted its first part, and died (pid 1 is not ours;
     # the lease has lapsed)
     now = utc(2026, 3, 10, 8, 0, 5)
-    claim = digests.claim_run(
+    claim = claims.claim_run(
         services.db,
         subscription_id=sub.id,
         period="2026-03-10T08:00Z",
@@ -229,7 +230,7 @@ def test_a_dead_holders_run_resumes_in_its_thread(
         lease=dt.timedelta(minutes=15),
     )
     assert claim is not None
-    digests.record_progress(
+    claims.record_progress(
         services.db,
         claim.run.id,
         worker="elsewhere:1:dead",
@@ -362,7 +363,7 @@ def test_real_apscheduler_posts_on_time_and_follows_chat_changes(
         ctx = Ctx(services, user="U1", channel="C2", platform="slack")
         dispatch(ctx, parse("/digest schedule 09:30 Europe/London"))
         with services.db.session() as s:
-            other = digests.subscription_for(s, "slack", "C2")
+            other = subscriptions.subscription_for(s, "slack", "C2")
         assert other is not None and scheduler.scheduler.get_job(f"digest:{other.id}")
         dispatch(ctx, parse("/digest off"))
         assert scheduler.scheduler.get_job(f"digest:{other.id}") is None
@@ -399,7 +400,7 @@ def test_only_admins_or_the_scheduler_may_switch_a_digest_off(tmp_path: Path) ->
         for (who, line, expected), (_, _, text) in zip(cases, got, strict=True):
             assert expected in text, (who, line, text)
         with svc.db.session() as s:
-            sub = digests.subscription_for(s, "slack", "C7")
+            sub = subscriptions.subscription_for(s, "slack", "C7")
         assert sub is not None and not sub.active and sub.created_by == "UOTHER"
     finally:
         svc.close()
@@ -537,7 +538,7 @@ def test_a_part_posted_just_before_its_holder_died_is_not_posted_again(
     sub = subscribe(services.db, "C1", "08:00", "UTC", days="tue", created=utc(2026, 3, 1))
     add_stories(services.db, utc(2026, 3, 9, 9), many_positions(40))
     now = utc(2026, 3, 10, 8, 0, 5)
-    claim = digests.claim_run(
+    claim = claims.claim_run(
         services.db,
         subscription_id=sub.id,
         period="2026-03-10T08:00Z",

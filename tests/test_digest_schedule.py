@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.core import schedule
 from bot.core.handlers.digest import parse_schedule
 from bot.core.schedule import FixedClock, ShiftedClock, due_runs, next_fire, period_key, spec
-from bot.scheduler import SubscriptionTrigger
+from bot.scheduling.jobs import SubscriptionTrigger
 from tests.digest_helpers import utc
 
 NY = spec("08:00", "America/New_York", "daily")

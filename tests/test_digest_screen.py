@@ -26,7 +26,7 @@ from bot.core.format import plural
 from bot.core.schedule import FixedClock
 from bot.core.services import Services
 from bot.discord.render import to_messages as discord_messages
-from bot.scheduler import DigestRunner
+from bot.scheduling.runner import DigestRunner
 from bot.settings import ROOT
 from bot.slack.render import to_messages as slack_messages
 from storage.db import Database

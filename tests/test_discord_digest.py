@@ -10,8 +10,8 @@ import pytest
 
 from bot.core.services import Services
 from bot.discord.poster import DiscordPoster
-from bot.scheduler import DigestRunner
-from storage.digests import save_subscription
+from bot.scheduling.runner import DigestRunner
+from storage.subscriptions import save_subscription
 from tests.fake_discord import *  # noqa: F403
 from tests.fake_discord import FakeDiscord, discord_settings
 

@@ -26,7 +26,7 @@ from bot.core.invocation import parse
 from bot.core.reply import Reply
 from bot.core.services import Services
 from bot.indexer.feeds import FeedPoller
-from bot.scheduler import DigestScheduler
+from bot.scheduling.jobs import DigestScheduler
 from bot.settings import Settings
 from storage import feeds as store
 from storage.models import Article, AuditEntry, Feed
@@ -346,14 +346,14 @@ def test_a_feeds_article_reaches_alerts_and_the_digest_like_any_other(
 ) -> None:
     from bot.console.render import render
     from bot.core.digest import compose
-    from bot.scheduler import DigestRunner
-    from storage import digests
+    from bot.scheduling.runner import DigestRunner
+    from storage import follows
 
     urls = feed_site.add_articles(2)
     feed_site.routes["/feed.xml"] = Route(rss("Downstream", items_for(urls)))
     assert "Added feed #1" in ask(services, f"/feeds add {feed_site.url('/feed.xml')}").text
     with services.db.session() as s:
-        digests.add_follow(s, platform="console", user=ANALYST, topic="haqqani-network", actor="")
+        follows.add_follow(s, platform="console", user=ANALYST, topic="haqqani-network", actor="")
     start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     poller = FeedPoller(services.db, services.settings, services.indexer, services.taxonomy)
     assert [o.ingested for o in poller.poll_due()] == [2]

@@ -491,10 +491,10 @@ def test_seed_metadata_applied(seeded_db_url: str) -> None:
 
 
 def test_positions_json_record_shape(seeded_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import cli
+    from bot import bootstrap, cli
 
     settings = Settings(_env_file=None, database_url=seeded_db_url)  # type: ignore[call-arg]
-    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    monkeypatch.setattr(bootstrap, "load_settings", lambda: settings)
     result = CliRunner().invoke(cli.app, ["positions", "--topic", "haqqani", "--json"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]

@@ -208,13 +208,13 @@ CLAIM_SCRIPT = textwrap.dedent(
     """
     import datetime as dt, os, sys, time
     from storage.db import Database
-    from storage import digests
+    from storage import claims
     db = Database(os.environ["DATABASE_URL"], migrate=False)
     start = float(sys.argv[2])
     while time.time() < start:
         time.sleep(0.001)
     now = dt.datetime(2024, 3, 1, 8, 0)
-    claim = digests.claim_run(
+    claim = claims.claim_run(
         db, subscription_id=int(sys.argv[1]), period="2024-03-01T08:00", worker=f"w{os.getpid()}",
         now=now, window_start=now - dt.timedelta(days=1), window_end=now,
         lease=dt.timedelta(minutes=15),
@@ -225,15 +225,15 @@ CLAIM_SCRIPT = textwrap.dedent(
 
 
 def test_a_digest_run_is_claimed_once_across_processes(engine_url: str) -> None:
-    pytest.importorskip("storage.digests")
+    pytest.importorskip("storage.claims")
     import time
 
-    from storage import digests
+    from storage import subscriptions
 
     db = Database(engine_url)
     try:
         with db.session() as s:
-            sub = digests.save_subscription(
+            sub = subscriptions.save_subscription(
                 s, platform="slack", channel="C1", time_of_day="08:00", timezone="UTC", days="daily"
             )
         sub_id = sub.id

@@ -21,7 +21,7 @@ from bot.core.reply import Quote, Reply, Section
 from bot.core.services import Services
 from bot.indexer.pipeline import Indexer
 from bot.indexer.sources import load_text
-from storage import digests
+from storage import digest_reads, follows
 from storage.db import Database
 from storage.ledger import StatementReport
 from storage.models import Position
@@ -79,7 +79,7 @@ class Ledger:
         self.settings = build_settings(url)
         self.db = Database(url)
         with self.db.session() as s:  # followed before anything arrives, to test alerts
-            digests.add_follow(s, platform="slack", user="U9", topic="security-aid")
+            follows.add_follow(s, platform="slack", user="U9", topic="security-aid")
         self.indexer = Indexer(self.db, self.settings)
         self.services = Services.build(self.settings, self.db)
         self.after_first: dt.datetime | None = None
@@ -172,7 +172,7 @@ def test_digest_does_not_repeat_a_statement_already_recorded(ledger: Ledger) -> 
     assert ledger.after_first is not None
     end = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=1)
     with ledger.db.session() as s:
-        new = digests.new_positions(s, ledger.after_first, end)
+        new = digest_reads.new_positions(s, ledger.after_first, end)
     texts = [p.evidence for p in new]
     assert any(REVIEW in t for t in texts)
     assert not any(POST in t for t in texts)  # other outlets quoting a known post
@@ -180,7 +180,7 @@ def test_digest_does_not_repeat_a_statement_already_recorded(ledger: Ledger) -> 
 
 def test_alert_not_repeated_for_another_outlets_report(ledger: Ledger) -> None:
     with ledger.db.session() as s:
-        due = digests.alerts_due(s, platform="slack", not_before=dt.datetime(2000, 1, 1))
+        due = follows.alerts_due(s, platform="slack", not_before=dt.datetime(2000, 1, 1))
     by_article = {a.article_id: [p.evidence for p in a.positions] for a in due}
     assert set(by_article) == {1, 3}  # the Valley Courier only re-reports the post
     assert len(by_article[3]) == 1 and REVIEW in by_article[3][0]
@@ -193,9 +193,9 @@ def test_positions_json_gives_every_report_the_same_statement_id(
 
     from typer.testing import CliRunner
 
-    from bot import cli
+    from bot import bootstrap, cli
 
-    monkeypatch.setattr(cli, "_settings", lambda: ledger.settings)
+    monkeypatch.setattr(bootstrap, "load_settings", lambda: ledger.settings)
     result = CliRunner().invoke(cli.app, ["positions", "--topic", "trust", "--json"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]

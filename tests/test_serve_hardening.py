@@ -352,7 +352,7 @@ def test_discord_button_in_a_disallowed_channel_is_refused(
 def test_a_replayed_digest_now_posts_one_digest(
     seeded_copy_url: str, fake_slack: FakeSlack
 ) -> None:
-    from bot.scheduler import DigestScheduler
+    from bot.scheduling.jobs import DigestScheduler
     from tests.digest_helpers import poster_for
 
     harness = _slack(seeded_copy_url, fake_slack)

@@ -64,9 +64,9 @@ def test_stance_and_stated_date_reach_queries_and_json(
         basis or "article date",
     )
 
-    from bot import cli
+    from bot import bootstrap, cli
 
-    monkeypatch.setattr(cli, "_settings", lambda: build_settings(url))
+    monkeypatch.setattr(bootstrap, "load_settings", lambda: build_settings(url))
     result = CliRunner().invoke(cli.app, ["positions", "--json"])
     assert result.exit_code == 0, result.output
     [record] = [json.loads(line) for line in result.stdout.splitlines()]

@@ -84,7 +84,7 @@ def _enable_completion() -> None:
 def alert_sweep(services: Services, write: Callable[[str], None]) -> Callable[[], int]:
     """A function that prints the console user's due /follow alerts; returns how many."""
     from bot.console.poster import ConsolePoster
-    from bot.scheduler import DigestRunner
+    from bot.scheduling.runner import DigestRunner
 
     runner = DigestRunner(services, ConsolePoster(write))
 

@@ -24,7 +24,7 @@ changed course on a guess.
 `Digest.reply` is the main message, a `ThreadBreak`, then the thread: `split_reply` cuts
 it into the messages to post (the first one the main message, the rest in its thread), so
 every caller — the scheduler, `python -m bot digest --print`, `/digest preview` — shows
-the same digest. Everything is read through storage.digests inside the caller's session.
+the same digest. Everything is read through storage.digest_reads inside the caller's session.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from bot.core.format import SIDES, attribution, plural, said_date, shorten
 from bot.core.reply import Block, Context, Divider, Header, Quote, Reply, Section, Span
 from bot.topics import Taxonomy
-from storage import digests
+from storage import digest_reads
 from storage.queries import ArticleRow, PositionRow, SourceRef
 
 MAIN_WORDS = 350  # one screen
@@ -113,7 +113,7 @@ class Change:
 
 @dataclass
 class _Story:
-    item: digests.NewArticle
+    item: digest_reads.NewArticle
     order: int  # arrival
     statements: list[_Statement] = field(default_factory=list)
     weight: int = 0
@@ -214,8 +214,8 @@ def compose(
     title: str = "Digest: US–Pakistan relations",
 ) -> Digest:
     """The digest of [start, end) (naive or aware UTC), narrowed to `topics` if any."""
-    articles = digests.new_articles(session, start, end, topics=topics)
-    positions = digests.new_positions(session, start, end, topics=topics)
+    articles = digest_reads.new_articles(session, start, end, topics=topics)
+    positions = digest_reads.new_positions(session, start, end, topics=topics)
     since = local_text(start, zone)
     narrowed = f" · topics: {', '.join(topics)}" if topics else ""
     if not articles and not positions:
@@ -322,8 +322,10 @@ def _changes(
     stance_topics = sorted({p.topic for p in positions if p.kind != ACTION})
     out: list[Change] = []
     for topic in stance_topics:
-        now = digests.latest_positions(session, topic, SIDES, until=end, except_kinds=(ACTION,))
-        before = digests.latest_positions(
+        now = digest_reads.latest_positions(
+            session, topic, SIDES, until=end, except_kinds=(ACTION,)
+        )
+        before = digest_reads.latest_positions(
             session, topic, SIDES, until=start, except_kinds=(ACTION,)
         )
         for side in SIDES:
@@ -382,7 +384,7 @@ def _changes(
 
 def _stories(
     session: Session,
-    articles: list[digests.NewArticle],
+    articles: list[digest_reads.NewArticle],
     said: list[_Statement],
     changes: list[Change],
 ) -> list[_Story]:
@@ -390,7 +392,7 @@ def _stories(
     then by how much was said in it, then by arrival."""
     stories = {a.article.story_id: _Story(a, i) for i, a in enumerate(articles)}
     ids = {s.row.source.article_id for s in said} | {i for c in changes for i in c.article_ids}
-    story_of = digests.stories_of(session, ids)
+    story_of = digest_reads.stories_of(session, ids)
     for s in said:
         story_id = story_of.get(s.row.source.article_id, -s.row.source.article_id)
         if story_id not in stories:
@@ -399,7 +401,7 @@ def _stories(
             src = s.row.source
             row = ArticleRow(src.article_id, story_id, "", dt.datetime.min, src)
             outlets = (src.outlet,) if src.outlet else ()
-            item = digests.NewArticle(row, "", 0, outlets)
+            item = digest_reads.NewArticle(row, "", 0, outlets)
             stories[story_id] = _Story(item, len(stories))
         stories[story_id].statements.append(s)
     for c in changes:

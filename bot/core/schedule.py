@@ -1,7 +1,7 @@
 """When digests fire: schedule specs, fire times across DST, periods, and start-up catch-up.
 
 Pure functions over an aware "now", so every rule here is testable without a scheduler or
-a database. The APScheduler jobs (bot/scheduler.py) and the start-up catch-up both ask this
+a database. The APScheduler jobs (bot/scheduling/jobs.py) and the start-up catch-up both ask this
 module the same two questions — "when is the next fire?" and "which fire is due now?" — so
 the on-time path and the recovery path cannot disagree about a period.
 
@@ -11,9 +11,8 @@ forward day fires at its post-gap equivalent; an ambiguous one fires once, at it
 occurrence. A *period* is the UTC fire time to the minute ("2026-03-09T12:00Z"): the key a
 run is claimed under, identical in every process that computes it.
 
-Also owns the Clock (the bot's only source of "now" for scheduling) and a tiny in-process
-hook registry through which the chat handlers tell a running scheduler that subscriptions
-changed, or ask it to post now — core code never imports the scheduler.
+Also owns the Clock (the bot's only source of "now" for scheduling). How the chat handlers
+reach a running scheduler is bot.core.schedulers.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -322,66 +321,3 @@ def due_runs(
                 missed += 1
         out.append(DueRun(sub.id, period_key(fire), fire, missed))
     return out
-
-
-# ---------------------------------------------------------------------------- in-process hooks
-
-
-@dataclass
-class _Hooks:
-    changed: Callable[[], None]
-    run_now: Callable[[int], None]
-    chart: Callable[[str, str], None]
-
-
-_hooks: dict[str, _Hooks] = {}
-_hooks_lock = threading.Lock()
-
-
-def register_scheduler(
-    database_url: str,
-    *,
-    changed: Callable[[], None],
-    run_now: Callable[[int], None],
-    chart: Callable[[str, str], None],
-) -> None:
-    """A running scheduler announces itself for its database (one per URL per process)."""
-    with _hooks_lock:
-        _hooks[database_url] = _Hooks(changed, run_now, chart)
-
-
-def unregister_scheduler(database_url: str) -> None:
-    with _hooks_lock:
-        _hooks.pop(database_url, None)
-
-
-def _hook(database_url: str) -> _Hooks | None:
-    with _hooks_lock:
-        return _hooks.get(database_url)
-
-
-def subscriptions_changed(database_url: str) -> bool:
-    """Tell this process's scheduler (if any) to re-derive its jobs now. Schedulers in
-    other processes pick the change up on their next sweep."""
-    hook = _hook(database_url)
-    if hook is None:
-        return False
-    hook.changed()
-    return True
-
-
-def request_run_now(database_url: str, subscription_id: int) -> bool:
-    """Ask this process's scheduler to post a digest now; False when none runs here."""
-    hook = _hook(database_url)
-    if hook is None:
-        return False
-    hook.run_now(subscription_id)
-    return True
-
-
-def request_chart(database_url: str, platform: str, channel: str) -> bool:
-    hook = _hook(database_url)
-    if hook is None:
-        return False
-    hook.chart(platform, channel)
-    return True

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.core.schedulers import Schedulers
 from bot.settings import Settings
 from bot.topics import Taxonomy, load_taxonomy
 from storage import admin
@@ -48,6 +49,8 @@ class Services:
     clock: Callable[[], dt.datetime] = field(
         default=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)
     )
+    # the schedulers this process runs, for handlers to announce changes to
+    schedulers: Schedulers = field(default_factory=Schedulers)
     _indexer: IndexerLike | None = field(default=None, init=False, repr=False)
     _work: WorkQueues | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

@@ -302,7 +302,9 @@ def load_url(
     )
 
 
-def _is_article_file(path: Path) -> bool:
+def is_article_file(path: Path) -> bool:
+    """Whether a file in an articles folder is an article (not metadata, not hidden): the
+    one rule for ingest, seeding and the evaluation corpus."""
     name = path.name
     if name.startswith(".") or _NOT_ARTICLES.match(name):
         return False
@@ -339,7 +341,7 @@ def _walk(root: Path) -> Iterator[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for filename in sorted(filenames):
             path = Path(directory) / filename
-            if path.is_file() and _is_article_file(path):
+            if path.is_file() and is_article_file(path):
                 yield path
 
 
@@ -406,7 +408,7 @@ def load_seed_dir(seed_dir: Path, *, settings: Settings | None = None) -> list[R
     seed_dir = Path(seed_dir)
     metadata = load_seed_metadata(seed_dir)  # our own seeds: a bad file should fail loudly
     articles: list[RawArticle] = []
-    for path in sorted(p for p in seed_dir.iterdir() if p.is_file() and _is_article_file(p)):
+    for path in sorted(p for p in seed_dir.iterdir() if p.is_file() and is_article_file(p)):
         relative = path.relative_to(seed_dir.parent).as_posix()
         raw = load_file(path, origin="seed", settings=settings, source_path=relative)
         articles.append(_apply_seed_metadata(raw, metadata.get(path.name, {}), name=relative))

@@ -1,7 +1,7 @@
 """/digest: a channel's scheduled digest — schedule, off, now, preview, status, chart.
 
 The subscriptions table is the truth; after a change this handler only *announces* it
-(bot.core.schedule.subscriptions_changed) so the scheduler in this process re-derives its
+(Services.schedulers, bot.core.schedulers) so the scheduler in this process re-derives its
 jobs at once — schedulers in other processes see it on their next sweep. Posting (now,
 chart) is asked of the running scheduler the same way; with none in this process (the
 console), the digest is returned as the reply instead.
@@ -19,7 +19,7 @@ from bot.core.format import plural
 from bot.core.handlers.admin import is_admin
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Divider, Header, Reply, Section, Span, message
-from storage import audit, digests
+from storage import audit, claims, subscriptions
 
 SUBCOMMANDS = ("schedule", "off", "now", "preview", "status", "chart")
 DEFAULT_DAYS = "daily"
@@ -90,7 +90,7 @@ def parse_schedule(
     return time_text, zone, days, topics, problems
 
 
-def may_change(ctx: Ctx, sub: digests.SubscriptionRow | None) -> bool:
+def may_change(ctx: Ctx, sub: subscriptions.SubscriptionRow | None) -> bool:
     """Whether this asker may switch off or replace a channel's digest: admins, whoever
     scheduled it, and the local operator (cli, console). A digest nobody owns (scheduled
     from the console, or before owners were recorded) is the admins' alone. Scheduling a
@@ -102,7 +102,7 @@ def may_change(ctx: Ctx, sub: digests.SubscriptionRow | None) -> bool:
     return sub.created_by is not None and sub.created_by == ctx.user
 
 
-def _owner_only(sub: digests.SubscriptionRow) -> Reply:
+def _owner_only(sub: subscriptions.SubscriptionRow) -> Reply:
     by = f" (scheduled by {sub.created_by})" if sub.created_by else ""
     return message(
         f"Only an admin or whoever scheduled this channel's digest{by} can change it or "
@@ -127,11 +127,11 @@ def _schedule(ctx: Ctx, inv: Invocation) -> Reply:
     if problems:
         return usage_reply(_command(), *problems)
     with services.db.session() as session:
-        current = digests.subscription_for(session, ctx.platform, ctx.channel or "")
+        current = subscriptions.subscription_for(session, ctx.platform, ctx.channel or "")
         if not may_change(ctx, current):
             assert current is not None
             return _owner_only(current)
-        saved = digests.save_subscription(
+        saved = subscriptions.save_subscription(
             session,
             platform=ctx.platform,
             channel=ctx.channel or "",
@@ -149,7 +149,7 @@ def _schedule(ctx: Ctx, inv: Invocation) -> Reply:
         platform=ctx.platform,
         detail=f"{time_text} {zone} {days} {','.join(topic_ids)}".strip(),
     )
-    schedule.subscriptions_changed(services.db.url)
+    services.schedulers.subscriptions_changed()
     nxt = schedule.next_fire(saved, schedule.aware(services.clock()))
     spec = schedule.spec_of(saved)
     text = (
@@ -163,11 +163,11 @@ def _schedule(ctx: Ctx, inv: Invocation) -> Reply:
 def _off(ctx: Ctx, inv: Invocation) -> Reply:
     services = ctx.services
     with services.db.session() as session:
-        current = digests.subscription_for(session, ctx.platform, ctx.channel or "")
+        current = subscriptions.subscription_for(session, ctx.platform, ctx.channel or "")
         if not may_change(ctx, current):
             assert current is not None
             return _owner_only(current)
-        changed = digests.deactivate(session, ctx.platform, ctx.channel or "")
+        changed = subscriptions.deactivate(session, ctx.platform, ctx.channel or "")
     if not changed:
         return message("This channel has no digest scheduled.")
     audit.log(
@@ -177,19 +177,21 @@ def _off(ctx: Ctx, inv: Invocation) -> Reply:
         user=ctx.user,
         platform=ctx.platform,
     )
-    schedule.subscriptions_changed(services.db.url)
+    services.schedulers.subscriptions_changed()
     return message("Digest switched off for this channel.", ephemeral=False)
 
 
-def _window(ctx: Ctx) -> tuple[digests.SubscriptionRow | None, dt.datetime, dt.datetime]:
+def _window(ctx: Ctx) -> tuple[subscriptions.SubscriptionRow | None, dt.datetime, dt.datetime]:
     now = schedule.aware(ctx.services.clock())
     with ctx.services.db.session() as session:
-        sub = digests.subscription_for(session, ctx.platform, ctx.channel or "")
-        start = digests.last_window_end(session, sub.id) if sub else None
+        sub = subscriptions.subscription_for(session, ctx.platform, ctx.channel or "")
+        start = claims.last_window_end(session, sub.id) if sub else None
     return sub, (schedule.aware(start) if start else now - PREVIEW_SPAN), now
 
 
-def _compose(ctx: Ctx, sub: digests.SubscriptionRow | None, start: dt.datetime, end: dt.datetime):  # type: ignore[no-untyped-def]
+def _compose(  # type: ignore[no-untyped-def]
+    ctx: Ctx, sub: subscriptions.SubscriptionRow | None, start: dt.datetime, end: dt.datetime
+):
     zone = schedule.spec_of(sub).zone if sub else None
     with ctx.services.db.session() as session:
         return compose(
@@ -204,7 +206,11 @@ def _compose(ctx: Ctx, sub: digests.SubscriptionRow | None, start: dt.datetime, 
 
 def _now(ctx: Ctx, inv: Invocation) -> Reply:
     sub, start, end = _window(ctx)
-    if sub is not None and sub.active and schedule.request_run_now(ctx.services.db.url, sub.id):
+    if (
+        sub is not None
+        and sub.active
+        and ctx.services.schedulers.request_run_now(ctx.platform, sub.id)
+    ):
         return message("Posting this channel's digest now.")
     digest = _compose(ctx, sub, start, end)
     return digest.reply
@@ -227,8 +233,8 @@ def _preview(ctx: Ctx, inv: Invocation) -> Reply:
 def _status(ctx: Ctx, inv: Invocation) -> Reply:
     now = schedule.aware(ctx.services.clock())
     with ctx.services.db.session() as session:
-        sub = digests.subscription_for(session, ctx.platform, ctx.channel or "")
-        runs = digests.recent_runs(session, sub.id) if sub else []
+        sub = subscriptions.subscription_for(session, ctx.platform, ctx.channel or "")
+        runs = claims.recent_runs(session, sub.id) if sub else []
     if sub is None:
         return message(
             "No digest is scheduled here. Try /digest schedule 08:00 Asia/Karachi weekdays."
@@ -262,7 +268,7 @@ def _status(ctx: Ctx, inv: Invocation) -> Reply:
 
 
 def _chart(ctx: Ctx, inv: Invocation) -> Reply:
-    if schedule.request_chart(ctx.services.db.url, ctx.platform, ctx.channel or ""):
+    if ctx.services.schedulers.request_chart(ctx.platform, ctx.channel or ""):
         return message("Posting the weekly chart here now.")
     from bot.chart import weekly_chart
 

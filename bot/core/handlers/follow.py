@@ -1,7 +1,7 @@
 """/follow, /unfollow, /following: a user's topic alerts between digests.
 
 Only the follows are stored here; the direct messages are sent by the scheduler's sweep
-(bot.scheduler.DigestRunner.notify_followers), which reads new positions from the ledger —
+(bot.scheduling.alerts), which reads new positions from the ledger —
 so an article ingested from chat, the CLI or another process alerts the same way.
 """
 
@@ -11,7 +11,7 @@ from bot.core.commands import REGISTRY, Argument, Command, Ctx, usage_reply
 from bot.core.handlers.common import BY, finish
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Header, Reply, Section, Span, message
-from storage import digests
+from storage import follows
 
 TOPIC = Argument("topic", "Topic, alias or id, e.g. security aid", required=True)
 
@@ -56,7 +56,7 @@ def follow(ctx: Ctx, inv: Invocation) -> Reply:
         return target
     topic, actor = target
     with ctx.services.db.session() as session:
-        added = digests.add_follow(
+        added = follows.add_follow(
             session, platform=ctx.platform, user=ctx.user or "", topic=topic, actor=actor or ""
         )
     who = f" by {actor}" if actor else ""
@@ -82,7 +82,7 @@ def unfollow(ctx: Ctx, inv: Invocation) -> Reply:
         return target
     topic, actor = target
     with ctx.services.db.session() as session:
-        removed = digests.remove_follow(
+        removed = follows.remove_follow(
             session, platform=ctx.platform, user=ctx.user or "", topic=topic, actor=actor
         )
     if not removed:
@@ -99,7 +99,7 @@ def unfollow(ctx: Ctx, inv: Invocation) -> Reply:
 )
 def following(ctx: Ctx, inv: Invocation) -> Reply:
     with ctx.services.db.session() as session:
-        rows = digests.follows_of(session, platform=ctx.platform, user=ctx.user or "")
+        rows = follows.follows_of(session, platform=ctx.platform, user=ctx.user or "")
     if not rows:
         return message("You follow no topics. Try /follow security aid by:us.")
     blocks: list[Block] = [Header("Your alerts")]

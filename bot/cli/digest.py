@@ -4,43 +4,45 @@
   channel's topics and last window when it has a subscription) and print its messages as
   they would be posted (the main message, then each one of its thread; `--json`: one JSON
   object per message, `{"part": "main" | "thread", "text": …}`), or post it to the channel
-  as an on-demand run when Slack is configured.
+  (of `--platform`) as an on-demand run when that platform can post.
 * `digest-due` — one tick, for cron: post every digest due now (missed ones within the
-  grace, coalesced), resume abandoned runs, send alerts; exactly once across processes.
-* `digest-worker [--seconds N]` — the scheduler alone (APScheduler), for deployments that
-  serve Slack elsewhere, and for the crash tests.
+  grace, coalesced), resume abandoned runs, send alerts; exactly once across processes;
+  on every platform that can post (Slack, Discord).
+* `digest-worker [--seconds N]` — the scheduler alone (APScheduler), one per platform that
+  can post, for deployments that serve chat elsewhere, and for the crash tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.settings import Settings, get_settings
+from bot import bootstrap
+from bot.bootstrap import POST_TOKENS, Boot
+from bot.cli.common import fail
+
+if TYPE_CHECKING:
+    from bot.core.poster import Poster
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
+def _poster(boot: Boot, platform: str) -> Poster:
+    found = boot.platform(platform)
+    if found is None or not found.posts:
+        token = POST_TOKENS.get(platform, f"{platform} credentials")
+        raise fail(f"{token} is not set: nothing to post with (use --print)")
+    return found.poster(boot.settings)
 
 
-def _services(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.core.services import Services
-
-    return Services.build(settings)
-
-
-def _poster(settings: Settings):  # type: ignore[no-untyped-def]
-    if settings.slack_bot_token is None:
-        raise _fail("SLACK_BOT_TOKEN is not set: nothing to post with (use --print)")
-    from bot.slack.poster import SlackPoster
-
-    return SlackPoster.from_settings(settings)
+def _posting(boot: Boot) -> list[bootstrap.Platform]:
+    platforms = boot.posting()
+    if not platforms:
+        tokens = " nor ".join(POST_TOKENS.values())
+        raise fail(f"neither {tokens} is set: nothing to post with")
+    return platforms
 
 
 def digest(
@@ -59,24 +61,24 @@ def digest(
     from bot.core import schedule
     from bot.core.digest import compose
     from bot.core.invocation import parse_date
-    from storage import digests
+    from storage import claims, subscriptions
 
-    settings = get_settings()
-    services = _services(settings)
-    clock = schedule.clock_from_settings(settings.clock_override)
+    boot = bootstrap.boot()
+    services = boot.services
+    clock = schedule.clock_from_settings(boot.settings.clock_override)
     now = schedule.aware(clock.now())
     sub = None
     start: dt.datetime | None = None
     if channel:
         with services.db.session() as session:
-            sub = digests.subscription_for(session, platform, channel)
+            sub = subscriptions.subscription_for(session, platform, channel)
             if sub is not None:
-                end = digests.last_window_end(session, sub.id)
+                end = claims.last_window_end(session, sub.id)
                 start = schedule.aware(end) if end else None
     if since:
         day = parse_date(since, today=now.date())
         if day is None:
-            raise _fail(f"not a date: {since!r} (use YYYY-MM-DD, YYYY-MM, or 7d)")
+            raise fail(f"not a date: {since!r} (use YYYY-MM-DD, YYYY-MM, or 7d)")
         start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     start = start or now - dt.timedelta(days=1)
     if print_ or as_json or not channel:
@@ -96,11 +98,12 @@ def digest(
             messages.append(("thread", "[image] Positions per week (the weekly chart)"))
         _print_messages(messages, as_json=as_json)
         return
-    poster = _poster(settings)
-    if sub is not None and not since:
-        from bot.scheduler import DigestRunner
+    from bot.core.poster import PostFailed
+    from bot.scheduling.runner import DigestRunner
 
-        outcome = DigestRunner(services, poster, clock).run_now(sub.id)
+    runner = DigestRunner(services, _poster(boot, platform), clock)
+    if sub is not None and not since:
+        outcome = runner.run_now(sub.id)
         typer.echo(
             f"{outcome.status}: {outcome.messages} messages"
             + (f" ({outcome.error})" if outcome.error else "")
@@ -108,18 +111,12 @@ def digest(
         if outcome.status == "failed":
             raise typer.Exit(1)
         return
-    from bot.core.digest import split_reply
-    from bot.core.poster import PostFailed
-
     with services.db.session() as session:
         result = compose(session, start=start, end=now, taxonomy=services.taxonomy)
-    thread = None
     try:
-        for part in split_reply(result.reply):
-            ids = poster.post(channel, part, thread=thread)
-            thread = thread or (ids[0] if ids else None)
+        runner.post_parts(channel, result.reply)  # one-off: part by part, unclaimed
     except PostFailed as exc:
-        raise _fail(str(exc), 1) from None
+        raise fail(str(exc), 1) from None
     typer.echo("posted")
 
 
@@ -149,20 +146,21 @@ def digest_due() -> None:
     Exits 1 when a due digest could not be posted (failed now, or failed earlier and
     waiting for its retry): the next run retries it within the grace, and cron's mail or
     the monitoring that watches the exit code hears about it meanwhile."""
-    from bot.scheduler import RETRY_PENDING, DigestRunner
-    from storage.digests import FAILED
+    from bot.scheduling.runner import RETRY_PENDING, DigestRunner
+    from storage.claims import FAILED
 
-    settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    runner = DigestRunner(_services(settings), _poster(settings))
-    outcomes = runner.run_due()
-    for outcome in outcomes:
-        line = f"{outcome.subscription_id} {outcome.period}: {outcome.status}"
-        typer.echo(line + (f" ({outcome.error})" if outcome.error else ""))
-    runner.notify_followers()
-    unposted = [o for o in outcomes if o.status in (FAILED, RETRY_PENDING)]
+    boot = bootstrap.boot(serving=True)
+    unposted = 0
+    for platform in _posting(boot):
+        runner = DigestRunner(boot.services, platform.poster(boot.settings))
+        outcomes = runner.run_due()
+        for outcome in outcomes:
+            line = f"{outcome.subscription_id} {outcome.period}: {outcome.status}"
+            typer.echo(line + (f" ({outcome.error})" if outcome.error else ""))
+        runner.notify_followers()
+        unposted += sum(o.status in (FAILED, RETRY_PENDING) for o in outcomes)
     if unposted:
-        typer.echo(f"error: {len(unposted)} due digest(s) could not be posted", err=True)
+        typer.echo(f"error: {unposted} due digest(s) could not be posted", err=True)
         raise typer.Exit(1)
 
 
@@ -171,12 +169,8 @@ def digest_worker(
     sweep: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 15.0,
 ) -> None:
     """Run the digest scheduler (no chat server)."""
-    from bot.scheduler import DigestScheduler
-
-    settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    scheduler = DigestScheduler(_services(settings), _poster(settings), sweep_seconds=sweep)
-    scheduler.start()
+    boot = bootstrap.boot(serving=True)
+    schedulers = boot.start_schedulers(_posting(boot), sweep_seconds=sweep)
     typer.echo("digest scheduler running", err=True)
     deadline = None if seconds is None else time.monotonic() + seconds
     try:
@@ -185,18 +179,5 @@ def digest_worker(
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.stop()
-
-
-def start_with_slack(settings: Settings, services: object, client: object) -> object:
-    """Start the scheduler beside the Slack server (bot.cli_chat.serve_forever calls this)."""
-    from bot.scheduler import DigestScheduler
-    from bot.slack.poster import SlackPoster
-
-    return DigestScheduler(services, SlackPoster(client)).start()  # type: ignore[arg-type]
-
-
-def register(app: typer.Typer) -> None:
-    app.command("digest")(digest)
-    app.command("digest-due")(digest_due)
-    app.command("digest-worker")(digest_worker)
+        for scheduler in schedulers:
+            scheduler.stop()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.settings import get_settings
+from bot import bootstrap
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -28,9 +28,7 @@ feeds_app = typer.Typer(
 
 
 def _services() -> Services:
-    from bot.core.services import Services
-
-    return Services.build(get_settings())
+    return bootstrap.boot().services
 
 
 def _run_chat_command(line: str) -> None:
@@ -151,7 +149,3 @@ def poll(
     if failed:
         typer.echo(f"error: {len(failed)} feed(s) could not be read", err=True)
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(feeds_app, name="feeds")

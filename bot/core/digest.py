@@ -466,7 +466,7 @@ def _quote(s: _Statement, label: Callable[[str], str]) -> Quote:
         text=p.evidence,
         attribution=attribution(p),
         date=said_date(p),
-        source_label=f"{where(p.source)} · on {on}",
+        source_label=f"{where(p.source)} · on {on} · #{p.statement}",
         link=p.source.url,
     )
 

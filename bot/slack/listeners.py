@@ -321,7 +321,7 @@ def register(app: App, services: Services) -> None:
 
     # ------------------------------------------------------------------ buttons
 
-    @app.action(re.compile(f"^{ACTION_PREFIX}(more|share|run)_\\d+$"))
+    @app.action(re.compile(f"^{ACTION_PREFIX}(more|share|run|correct)_\\d+$"))
     def button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         kind = action["action_id"][len(ACTION_PREFIX) :].rsplit("_", 1)[0]

@@ -241,8 +241,8 @@ def _undo(ctx: Ctx, words: list[str]) -> Reply:
     except corrections.Refused as exc:
         return _refused(str(exc))
     text = (
-        f"Correction #{done.id} undone: statement #{done.statement_id} is back as extracted "
-        f"({done.describe()} withdrawn)."
+        f"Correction #{done.id} undone: {done.describe()} on statement "
+        f"#{done.statement_id} is withdrawn ({done.changed} report rows put back)."
     )
     return message(text)
 

@@ -208,8 +208,15 @@ def evaluate(
             "../shared/spec/dev; default: the seeds."
         ),
     ] = None,
+    corrections: Annotated[
+        bool, typer.Option("--corrections", help="Score against this ledger's corrections.")
+    ] = False,
 ) -> None:
     """Score extraction and summaries against annotated articles, in a fresh database."""
+    if corrections:
+        from bot.cli_corrections import evaluate_corrections
+
+        return evaluate_corrections(as_json=as_json)
     from bot.evaluation_run import run_evaluation
 
     try:
@@ -281,7 +288,13 @@ def start() -> None:
 
 # Modules that add their own commands (chat adapters, digests, admin); each exports
 # register(app). Listed here so this module imports no chat SDK at load time.
-EXTENSIONS = ("bot.cli_chat", "bot.cli_digest", "bot.cli_discord", "bot.cli_admin")
+EXTENSIONS = (
+    "bot.cli_chat",
+    "bot.cli_digest",
+    "bot.cli_discord",
+    "bot.cli_admin",
+    "bot.cli_corrections",
+)
 
 
 def _register_extensions() -> None:

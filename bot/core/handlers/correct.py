@@ -128,7 +128,9 @@ def _kind(
     trailing: list[str] = []
     for key, val, word in tokens:
         if key is None:
-            if (word or "").lower() in _NOT_STANCE and kind is None:
+            if (word or "").lower() in _NOT_STANCE:
+                if kind is not None:
+                    return "", None, None, "One correction at a time, please."
                 kind = corrections.NOT_STANCE
             elif kind == corrections.SPEAKER:
                 trailing.append(word or "")  # speaker:Ishaq Dar, unquoted

@@ -3,8 +3,8 @@
 Every active correction says what an article's statement really is (`storage.corrections.
 annotated`). The corrected articles are run again through the whole pipeline in a
 throw-away database — the extractor as it is now — and scored with the gold matching rule
-of `bot.evaluation` on the corrected sentences only: the rest of those articles was never
-reviewed, so counting it either way would measure nothing. A "not a stance" sentence is
+of `bot.evaluation` on the positions taken from corrected sentences only: the rest of
+those articles was never reviewed, so counting it either way would measure nothing. A "not a stance" sentence is
 a negative: any position the extractor still takes from it is a false positive.
 """
 
@@ -14,13 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.evaluation import (
-    GoldPosition,
-    Score,
-    SystemPosition,
-    evidence_overlaps,
-    score_positions,
-)
+from bot.evaluation import GoldPosition, Score, SystemPosition, score_positions
 from bot.indexer.types import RawArticle
 from bot.settings import Settings
 from storage import corrections, ledger
@@ -82,6 +76,14 @@ def gold_of(lines: list[corrections.Annotated]) -> list[GoldPosition]:
     ]
 
 
+def same_sentence(system: str, corrected: str) -> bool:
+    """A position taken from the corrected sentence itself: one evidence contains the
+    other once spacing and case are folded. (The gold rule's looser word overlap would
+    also pull in neighbouring sentences that repeat the words, which nobody reviewed.)"""
+    a, b = " ".join(system.split()).lower(), " ".join(corrected.split()).lower()
+    return bool(a and b) and (a in b or b in a)
+
+
 def score_against(
     system: list[SystemPosition], lines: list[corrections.Annotated]
 ) -> CorrectionsReport:
@@ -90,15 +92,13 @@ def score_against(
     for a in lines:
         sentences.setdefault(a.article, []).append(a.evidence)
     on = [
-        s
-        for s in system
-        if any(evidence_overlaps(s.evidence, e) for e in sentences.get(s.article, []))
+        s for s in system if any(same_sentence(s.evidence, e) for e in sentences.get(s.article, []))
     ]
     negatives = {(a.article, a.evidence) for a in lines if a.not_stance}
     still = sum(
         1
         for article, evidence in negatives
-        if any(s.article == article and evidence_overlaps(s.evidence, evidence) for s in on)
+        if any(s.article == article and same_sentence(s.evidence, evidence) for s in on)
     )
     return CorrectionsReport(
         score_positions(on, gold_of(lines)), len(on), len(negatives), still, len(sentences)

@@ -4,8 +4,9 @@ Every active correction says what an article's statement really is (`storage.cor
 annotated`). The corrected articles are run again through the whole pipeline in a
 throw-away database — the extractor as it is now — and scored with the gold matching rule
 of `bot.evaluation` on the positions taken from corrected sentences only: the rest of
-those articles was never reviewed, so counting it either way would measure nothing. A "not a stance" sentence is
-a negative: any position the extractor still takes from it is a false positive.
+those articles was never reviewed, so counting it either way would measure nothing. A
+"not a stance" sentence is a negative: any position still taken from it is a false
+positive.
 """
 
 from __future__ import annotations

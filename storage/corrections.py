@@ -67,6 +67,8 @@ _ROW_COLUMNS = (
 _DATES = {"published", "stated_date"}
 _DATETIMES = {"created_at"}
 _DELETED = "__deleted__"
+_KEY = "__evidence_key__"
+_HASH = "__article_hash__"
 
 
 class Refused(ValueError):
@@ -392,19 +394,21 @@ def undo(
     restored = 0
     for change in changes:
         before = json.loads(change.before)
+        key, content_hash = before.pop(_KEY, None), before.pop(_HASH, None)
         if before.pop(_DELETED, False):
-            if session.get(Article, change.article_id) is None:
-                continue
             fields = _from_json(before)
+            if not _restorable(session, change.article_id, content_hash, fields):
+                continue
             if session.get(Position, fields["id"]) is not None:
                 fields.pop("id")
             session.add(Position(**fields))
+            session.flush()
             statements.add(fields.get("statement_id") or 0)
             restored += 1
             continue
         p = session.get(Position, change.position_id)
-        if p is None:
-            continue
+        if p is None or (key is not None and evidence_key(p.evidence) != key):
+            continue  # gone with its article, or the id now names another row
         if p.statement_id is not None:
             statements.add(p.statement_id)
         for name, value in _from_json(before).items():
@@ -428,6 +432,27 @@ def undo(
         detail=f"correction #{row.id}; {restored} position rows restored",
     )
     return _record(row, restored)
+
+
+def _restorable(
+    session: Session, article_id: int, content_hash: str | None, fields: dict[str, object]
+) -> bool:
+    """A deleted row goes back only into the article it came from (the same text) and only
+    once (a re-ingested article's own snapshot may have restored it already)."""
+    current = session.scalar(select(Article.content_hash).where(Article.id == article_id))
+    if current is None or (content_hash is not None and current != content_hash):
+        return False
+    twin = session.scalar(
+        select(Position.id)
+        .where(
+            Position.article_id == article_id,
+            Position.topic == fields.get("topic"),
+            Position.actor == fields.get("actor"),
+            Position.evidence == fields.get("evidence"),
+        )
+        .limit(1)
+    )
+    return twin is None
 
 
 def reapply(session: Session, article_id: int, content_hash: str | None = None) -> int:
@@ -574,6 +599,10 @@ def _has_topic(session: Session, p: Position, topic: str) -> bool:
 
 
 def _change(session: Session, c: Correction, p: Position, before: dict[str, object]) -> None:
+    # what the row was, by content: SQLite reuses the ids of deleted rows, so an undo after
+    # a retraction must not restore onto (or beside) another article's rows
+    before[_KEY] = evidence_key(p.evidence)
+    before[_HASH] = session.scalar(select(Article.content_hash).where(Article.id == p.article_id))
     session.add(
         CorrectionChange(
             correction_id=c.id,

@@ -94,6 +94,9 @@ def test_answers_show_statement_ids_and_a_correct_button_each(services: Services
     assert f"/correct {sid}" in {a.value for a in correct}
     # the row's other buttons keep their order: share first, per-statement ones after
     assert actions[0].id == "share"
+    digest = digest_text(services, "haqqani-network")
+    assert f"#{sid})" in line_with(digest, TILLERSON)
+    assert digest.splitlines()[-1].startswith("A statement wrong? /correct")
     search = run(services, "/search Tillerson emphasised Haqqani")
     assert f"#{sid}" in search.text
     assert f"/correct {sid}" in {

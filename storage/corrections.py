@@ -75,6 +75,22 @@ class Refused(ValueError):
     """A correction that cannot be made; the message is one sentence for the user."""
 
 
+class AlreadyCorrected(Refused):
+    """The statement already has an active correction of this kind (undo that first)."""
+
+    def __init__(self, message: str, correction_id: int) -> None:
+        super().__init__(message)
+        self.correction_id = correction_id
+
+
+class WhichTopic(Refused):
+    """A topic correction of a statement filed under several topics: which one is wrong?"""
+
+    def __init__(self, message: str, topics: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.topics = topics
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -292,9 +308,10 @@ def correct(
     if kind == TOPIC:
         if from_topic is None:
             if len(view.topics) > 1:
-                raise Refused(
+                raise WhichTopic(
                     f"Statement #{statement_id} is filed under {', '.join(view.topics)}; "
-                    "say which one is wrong with was:<topic>."
+                    "which of them is wrong?",
+                    view.topics,
                 )
             from_topic = view.topics[0]
         if from_topic not in view.topics:
@@ -311,9 +328,10 @@ def correct(
             raise Refused(f"There is no statement #{value} to merge into.")
     for earlier in for_statement(session, statement_id):
         if earlier.kind == kind and (kind != TOPIC or earlier.from_topic == from_topic):
-            raise Refused(
+            raise AlreadyCorrected(
                 f"Statement #{statement_id} already has that correction (#{earlier.id}: "
-                f"{earlier.describe()}); undo it first with /correct undo {earlier.id}."
+                f"{earlier.describe()}); undo it first.",
+                earlier.id,
             )
     row = Correction(
         kind=kind,

@@ -344,7 +344,7 @@ def test_a_second_correction_of_the_same_kind_asks_for_undo_first(services: Serv
     sid = statement_of(services, TILLERSON)
     cid = recorded(run(services, f"/correct {sid} state:pakistan"))
     again = run(services, f"/correct {sid} state:china")
-    assert f"undo it first with /correct undo {cid}" in again.text
+    assert f"undo it first. (/correct undo {cid})" in again.text
     assert corrections_count(services) == 1
 
 

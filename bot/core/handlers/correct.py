@@ -201,6 +201,13 @@ def _apply(ctx: Ctx, statement_id: int, kind: str, value: str | None, was: str |
                 user=ctx.user,
                 platform=ctx.platform,
             )
+    except corrections.AlreadyCorrected as exc:
+        return _refused(f"{exc} (/correct undo {exc.correction_id})")
+    except corrections.WhichTopic as exc:
+        return _refused(
+            f"{exc} Say it with was:, e.g. /correct {statement_id} topic:{value} "
+            f"was:{exc.topics[0]}"
+        )
     except corrections.Refused as exc:
         return _refused(str(exc))
     blocks: list[Block] = [

@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import audit
@@ -267,6 +267,16 @@ def for_statement(session: Session, statement_id: int) -> list[CorrectionRecord]
         .order_by(Correction.id)
     )
     return [_record(c) for c in session.scalars(stmt).all()]
+
+
+def version(session: Session) -> tuple[int, dt.datetime | None]:
+    """Changes whenever a correction is made or undone: part of the key of any cache of
+    query results, since a correction rewrites rows without adding any (the newest
+    position id alone does not move)."""
+    newest, undone = session.execute(
+        select(func.max(Correction.id), func.max(Correction.undone_at))
+    ).one()
+    return (newest or 0, undone)
 
 
 # ------------------------------------------------------------------------ writing

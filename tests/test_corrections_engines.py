@@ -98,7 +98,9 @@ def test_apply_reapply_and_undo(db: Database) -> None:
     assert _shown(db, "water") == []
 
     with db.session() as s:
+        made = corrections.version(s)
         corrections.undo(s, hide.id, user="U2", platform="discord")
+        assert corrections.version(s) != made
         corrections.undo(s, state.id, user="U2", platform="discord")
     assert _shown(db, "border") == [("United States", "Envoy One", ENVOY)]
     assert _shown(db, "water") == [("Pakistan", None, SPOKESMAN)]

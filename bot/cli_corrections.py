@@ -27,13 +27,13 @@ def corrections_export(
     ] = None,
 ) -> None:
     """Export corrected statements as annotated positions (the gold format)."""
-    from storage import corrections
+    from storage import corrections_export
     from storage.db import Database
 
     db = Database(get_settings().database_url)
     with db.session() as session:
-        lines = corrections.annotated(session)
-        articles = corrections.corrected_articles(session) if out else []
+        lines = corrections_export.annotated(session)
+        articles = corrections_export.corrected_articles(session) if out else []
     if out is not None:
         (out / "articles").mkdir(parents=True, exist_ok=True)
         for name, art in articles:

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.evaluation import GoldPosition, Score, SystemPosition, score_positions
 from bot.indexer.types import RawArticle
 from bot.settings import Settings
-from storage import corrections, ledger
+from storage import corrections_export, ledger
 from storage.db import Database
 
 
@@ -68,7 +68,7 @@ class CorrectionsReport:
         )
 
 
-def gold_of(lines: list[corrections.Annotated]) -> list[GoldPosition]:
+def gold_of(lines: list[corrections_export.Annotated]) -> list[GoldPosition]:
     """The positive lines as gold positions (the loader's shape, `load_gold_positions`)."""
     return [
         GoldPosition(a.article, a.actor, a.topic, (a.evidence,), a.kind, a.speaker)
@@ -86,7 +86,7 @@ def same_sentence(system: str, corrected: str) -> bool:
 
 
 def score_against(
-    system: list[SystemPosition], lines: list[corrections.Annotated]
+    system: list[SystemPosition], lines: list[corrections_export.Annotated]
 ) -> CorrectionsReport:
     """Score positions (from any extractor run) against exported corrections."""
     sentences: dict[str, list[str]] = {}
@@ -111,7 +111,7 @@ def run_corrections_eval(settings: Settings, db: Database) -> CorrectionsReport:
     from bot.indexer.pipeline import Indexer  # spaCy: only when an evaluation runs
 
     with db.session() as session:
-        lines = corrections.annotated(session)
+        lines = corrections_export.annotated(session)
         raws = [
             RawArticle(
                 origin="file",
@@ -123,7 +123,7 @@ def run_corrections_eval(settings: Settings, db: Database) -> CorrectionsReport:
                 date_precision=art.date_precision,
                 date_basis=art.date_basis,
             )
-            for name, art in corrections.corrected_articles(session)
+            for name, art in corrections_export.corrected_articles(session)
         ]
     system: list[SystemPosition] = []
     with tempfile.TemporaryDirectory() as tmp:

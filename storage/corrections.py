@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage import audit
 from storage.models import Article, Correction, CorrectionChange, CorrectionReport, Position
@@ -190,7 +191,7 @@ def _record(c: Correction, changed: int = 0) -> CorrectionRecord:
     )
 
 
-def _of_statement(statement_id: int):  # type: ignore[no-untyped-def]
+def _of_statement(statement_id: int) -> ColumnElement[bool]:
     # a row written before statements existed is a statement of its own, by its id
     return or_(
         Position.statement_id == statement_id,
@@ -677,149 +678,3 @@ def _from_json(values: dict[str, object]) -> dict[str, object]:
         else:
             out[k] = v
     return out
-
-
-# ------------------------------------------------------------------------ export
-
-
-@dataclass(frozen=True)
-class Annotated:
-    """A corrected statement as one article's annotated position (the gold format), or
-    for "not a stance" the sentence that must yield none."""
-
-    article: str
-    actor: str
-    speaker: str | None
-    topic: str
-    claim: str
-    evidence: str
-    kind: str
-    correction: str
-    correction_id: int
-    statement_id: int
-    not_stance: bool = False
-    duplicate_of: int | None = None
-
-    def as_gold(self) -> dict[str, object]:
-        record: dict[str, object] = {
-            "article": self.article,
-            "actor": self.actor,
-            "speaker": self.speaker,
-            "topic": self.topic,
-            "claim": self.claim,
-            "evidence": self.evidence,
-            "kind": self.kind,
-            "alt_evidence": [],
-            "correction": self.correction,
-            "correction_id": self.correction_id,
-            "statement_id": self.statement_id,
-        }
-        if self.not_stance:
-            record["not_stance"] = True
-        if self.duplicate_of is not None:
-            record["duplicate_of"] = self.duplicate_of
-        return record
-
-
-def article_name(source_path: str | None, content_hash: str) -> str:
-    """The name an exported position gives its article: the file it was indexed from, or
-    a name made from its content hash (stable across re-ingest)."""
-    if source_path:
-        name = source_path.replace("\\", "/").rsplit("/", 1)[-1]
-        if name:
-            return name
-    return f"ledger_{content_hash[:16]}.txt"
-
-
-def annotated(session: Session) -> list[Annotated]:
-    """Every active correction as the positions it says the articles hold, one line per
-    (report, topic): the extracted statement with the correction applied. Corrections of
-    one statement are combined (a state and a topic correction give one line)."""
-    active = session.scalars(
-        select(Correction).where(Correction.undone_at.is_(None)).order_by(Correction.id)
-    ).all()
-    reports = (
-        session.execute(
-            select(CorrectionReport)
-            .join(Correction, Correction.id == CorrectionReport.correction_id)
-            .where(Correction.undone_at.is_(None))
-            .order_by(CorrectionReport.id)
-        )
-        .scalars()
-        .all()
-    )
-    by_correction: dict[int, list[CorrectionReport]] = {}
-    for r in reports:
-        by_correction.setdefault(r.correction_id, []).append(r)
-    # statements grouped by (article content, evidence key): corrections combine there
-    merged: dict[tuple[str, str], dict[str, object]] = {}
-    for c in active:
-        for r in by_correction.get(c.id, []):
-            key = (r.content_hash, r.evidence_key)
-            line = merged.setdefault(
-                key,
-                {
-                    "article": article_name(r.source_path, r.content_hash),
-                    "actor": r.actor,
-                    "speaker": c.speaker,
-                    "topics": [t for t in c.topics.split(",") if t],
-                    "claim": c.claim,
-                    "evidence": r.evidence,
-                    "kind": c.position_kind,
-                    "kinds": [],
-                    "id": c.id,
-                    "statement": c.statement_id,
-                    "not_stance": False,
-                    "duplicate_of": None,
-                },
-            )
-            line["kinds"].append(c.kind)  # type: ignore[union-attr]
-            if c.kind == STATE:
-                line["actor"] = c.value
-            elif c.kind == SPEAKER:
-                line["speaker"] = c.value
-            elif c.kind == TOPIC:
-                topics = [t for t in line["topics"] if t != c.from_topic]  # type: ignore[union-attr]
-                if c.value not in topics:
-                    topics.append(c.value)
-                line["topics"] = topics
-            elif c.kind == NOT_STANCE:
-                line["not_stance"] = True
-            elif c.kind == DUPLICATE:
-                line["duplicate_of"] = int(c.value) if c.value and c.value.isdigit() else None
-    out: list[Annotated] = []
-    for line in merged.values():
-        for topic in line["topics"]:  # type: ignore[union-attr]
-            out.append(
-                Annotated(
-                    article=str(line["article"]),
-                    actor=str(line["actor"]),
-                    speaker=line["speaker"],  # type: ignore[arg-type]
-                    topic=str(topic),
-                    claim=str(line["claim"]),
-                    evidence=str(line["evidence"]),
-                    kind=str(line["kind"]),
-                    correction="+".join(line["kinds"]),  # type: ignore[arg-type]
-                    correction_id=int(line["id"]),  # type: ignore[arg-type]
-                    statement_id=int(line["statement"]),  # type: ignore[arg-type]
-                    not_stance=bool(line["not_stance"]),
-                    duplicate_of=line["duplicate_of"],  # type: ignore[arg-type]
-                )
-            )
-    return out
-
-
-def corrected_articles(session: Session) -> list[tuple[str, Article]]:
-    """The articles active corrections were made on, with the name the export uses."""
-    hashes = session.scalars(
-        select(CorrectionReport.content_hash)
-        .join(Correction, Correction.id == CorrectionReport.correction_id)
-        .where(Correction.undone_at.is_(None))
-        .distinct()
-    ).all()
-    if not hashes:
-        return []
-    rows = session.scalars(
-        select(Article).where(Article.content_hash.in_(list(hashes))).order_by(Article.id)
-    ).all()
-    return [(article_name(a.source_path, a.content_hash), a) for a in rows]

@@ -20,7 +20,7 @@ from bot.core.services import Services
 from bot.evaluation import SystemPosition, load_gold_positions
 from bot.evaluation_corrections import gold_of, run_corrections_eval, score_against
 from bot.evaluation_run import Corpus
-from storage import corrections, ledger
+from storage import corrections_export, ledger
 from storage.models import Position
 from tests.conftest import build_settings
 
@@ -54,7 +54,7 @@ def ledger_positions(services: Services) -> list[SystemPosition]:
     with services.db.session() as s:
         return [
             SystemPosition(
-                corrections.article_name(art.source_path, art.content_hash),
+                corrections_export.article_name(art.source_path, art.content_hash),
                 pos.actor,
                 pos.topic,
                 pos.evidence,
@@ -67,7 +67,7 @@ def ledger_positions(services: Services) -> list[SystemPosition]:
 
 def test_export_describes_each_corrected_statement(corrected: Services) -> None:
     with corrected.db.session() as s:
-        lines = corrections.annotated(s)
+        lines = corrections_export.annotated(s)
     by_kind = {(a.correction, a.topic): a for a in lines}
     state = by_kind[("state", "haqqani-network")]
     assert (state.article, state.actor, state.speaker) == (SEED_000, "Pakistan", "Rex Tillerson")
@@ -83,7 +83,7 @@ def test_the_corrected_ledger_scores_perfectly_and_a_fresh_extraction_does_not(
     corrected: Services,
 ) -> None:
     with corrected.db.session() as s:
-        lines = corrections.annotated(s)
+        lines = corrections_export.annotated(s)
     mine = score_against(ledger_positions(corrected), lines)
     assert mine.score.recall == 1.0 and mine.not_stance_extracted == 0
     assert mine.score.matched_gold == mine.score.gold == 3
@@ -122,7 +122,7 @@ def test_cli_export_round_trips_through_the_gold_loader_and_eval(
         "".join(json.dumps(r) + "\n" for r in records if not r.get("not_stance")), "utf-8"
     )
     with corrected.db.session() as s:
-        lines = corrections.annotated(s)
+        lines = corrections_export.annotated(s)
     assert load_gold_positions(positive) == gold_of(lines)
     assert {r["correction"] for r in records} == {"state", "topic", "not-stance"}
 

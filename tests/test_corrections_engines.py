@@ -26,7 +26,7 @@ def db(engine_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _article(db: Database, text: str) -> int:
+def _article(db: Database, text: str, *, envoy: bool = True) -> int:
     with db.session() as s:
         ids = []
         for _ in range(2):
@@ -40,27 +40,31 @@ def _article(db: Database, text: str) -> int:
         dt.date(2021, 5, 4),
         text=text,
         positions=[
-            {
-                "actor": "United States",
-                "speaker": "Envoy One",
-                "topic": "border",
-                "evidence": ENVOY,
-                "statement_id": ids[0],
-            },
-            {
-                "actor": "United States",
-                "speaker": "Envoy One",
-                "topic": "trust",
-                "evidence": ENVOY,
-                "statement_id": ids[0],
-            },
-            {
-                "actor": "Pakistan",
-                "speaker": None,
-                "topic": "water",
-                "evidence": SPOKESMAN,
-                "statement_id": ids[1],
-            },
+            p
+            for p in [
+                {
+                    "actor": "United States",
+                    "speaker": "Envoy One",
+                    "topic": "border",
+                    "evidence": ENVOY,
+                    "statement_id": ids[0],
+                },
+                {
+                    "actor": "United States",
+                    "speaker": "Envoy One",
+                    "topic": "trust",
+                    "evidence": ENVOY,
+                    "statement_id": ids[0],
+                },
+                {
+                    "actor": "Pakistan",
+                    "speaker": None,
+                    "topic": "water",
+                    "evidence": SPOKESMAN,
+                    "statement_id": ids[1],
+                },
+            ]
+            if envoy or p["evidence"] != ENVOY
         ],
     )
 
@@ -108,3 +112,29 @@ def test_apply_reapply_and_undo(db: Database) -> None:
         assert [c.active for c in corrections.listing(s)] == [False, False]
         with pytest.raises(corrections.Refused, match="already undone"):
             corrections.undo(s, state.id, user="U2", platform="discord")
+
+
+def test_topic_and_duplicate_then_undo(db: Database) -> None:
+    _article(db, "Border talks resumed. " + ENVOY + " " + SPOKESMAN)
+    _article(db, "Water talks stalled. " + SPOKESMAN, envoy=False)  # another outlet
+    with db.session() as s:
+        envoy = s.scalar(select(Position.statement_id).where(Position.topic == "border"))
+        first, second = s.scalars(
+            select(Position.statement_id).where(Position.topic == "water").order_by(Position.id)
+        ).all()
+        with pytest.raises(corrections.WhichTopic):
+            corrections.correct(s, envoy, "topic", "water", user="U1", platform="cli")
+        moved = corrections.correct(
+            s, envoy, "topic", "water", from_topic="border", user="U1", platform="cli"
+        )
+        merged = corrections.correct(s, second, "duplicate", str(first), user="U1", platform="cli")
+    assert _shown(db, "border") == []
+    # the spokesman's words once (the second outlet's report is a repeat), the envoy moved
+    assert sorted(e for _a, _s, e in _shown(db, "water")) == [SPOKESMAN, ENVOY]
+    with db.session() as s:
+        reports = queries.statements_on(s, "water")
+        assert [len(r.also_reported) for r in reports if r.evidence == SPOKESMAN] == [1]
+        corrections.undo(s, merged.id, user="U1", platform="cli")
+        corrections.undo(s, moved.id, user="U1", platform="cli")
+    assert _shown(db, "border") == [("United States", "Envoy One", ENVOY)]
+    assert [e for _a, _s, e in _shown(db, "water")] == [SPOKESMAN, SPOKESMAN]

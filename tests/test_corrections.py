@@ -186,7 +186,9 @@ def test_duplicate_merges_into_the_other_statement(services: Services) -> None:
     dup, into = statement_of(services, QURESHI), statement_of(services, FOREIGN_OFFICE)
     before = run(services, "/position trust by:pakistan").text
     assert QURESHI in before and FOREIGN_OFFICE in before
+    assert QURESHI in run(services, "/brief trust").text  # Pakistan's latest on trust
     recorded(run(services, f"/correct {dup} duplicate:#{into}"))
+    assert QURESHI not in run(services, "/brief trust").text
     after = run(services, "/position trust by:pakistan").text
     assert QURESHI not in after  # shown once, by its first report
     assert f"#{into})" in line_with(after, FOREIGN_OFFICE)

@@ -352,3 +352,22 @@ def test_a_second_correction_of_the_same_kind_asks_for_undo_first(services: Serv
 
 def test_help_lists_correct(services: Services) -> None:
     assert "/correct <statement id>" in run(services, "/help").text
+
+
+def test_alerts_carry_the_correction(services: Services) -> None:
+    from bot.scheduler import alert_reply
+    from storage import digests
+    from storage.models import Follow
+
+    with services.db.session() as s:
+        digests.add_follow(s, platform="console", user="U5", topic="haqqani-network")
+        s.execute(Follow.__table__.update().values(created_at=dt.datetime(2000, 1, 1)))
+    sid, hidden = statement_of(services, TILLERSON), statement_of(services, ASIF_HAVENS)
+    recorded(run(services, f"/correct {sid} state:pakistan"))
+    recorded(run(services, f"/correct {hidden} not-stance"))
+    with services.db.session() as s:
+        due = digests.alerts_due(s, platform="console", not_before=dt.datetime(2000, 1, 1))
+    texts = [alert_reply(a, services).text for a in due]
+    text = next(t for t in texts if TILLERSON in t)
+    assert "(Pakistan)" in line_with(text, TILLERSON)
+    assert not any(ASIF_HAVENS in t for t in texts)

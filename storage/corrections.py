@@ -23,8 +23,9 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -355,6 +356,7 @@ def correct(
         claim=view.claim[:500],
         evidence=view.evidence,
         position_kind=view.kind,
+        stated_date=rows[0].stated_date,
         created_by=user[:100] if user else None,
         platform=platform[:20],
         created_at=_utcnow(),
@@ -484,11 +486,20 @@ def _restorable(
     return twin is None
 
 
-def reapply(session: Session, article_id: int, content_hash: str | None = None) -> int:
-    """Apply the active corrections recorded for this article's content to its rows
-    (just written by ingest): what makes a correction survive re-ingest and
-    re-extraction. Returns the number of rows changed. One indexed look-up when the
-    article has none."""
+def reapply(
+    session: Session,
+    article_id: int,
+    content_hash: str | None = None,
+    same: SameWords | None = None,
+) -> int:
+    """Apply the active corrections to an article's rows just written by ingest.
+
+    First those recorded for this article's content (its re-ingest or re-extraction),
+    by the stable key; then, given `same` (the ledger's "said once" comparison), those
+    of a statement this article is another outlet's report of — the same speaker's same
+    words near the same date — so a corrected error does not come back through a second
+    outlet; that report's key is recorded too. Returns the number of rows changed; one
+    indexed look-up each when nothing applies."""
     if content_hash is None:
         content_hash = session.scalar(select(Article.content_hash).where(Article.id == article_id))
     if content_hash is None:
@@ -499,17 +510,14 @@ def reapply(session: Session, article_id: int, content_hash: str | None = None) 
         .where(CorrectionReport.content_hash == content_hash, Correction.undone_at.is_(None))
         .order_by(Correction.id, CorrectionReport.id)
     ).all()
-    if not pairs:
-        return 0
     changed = 0
     done: set[int] = set()
     for correction, report in pairs:
         if correction.id in done:
             continue
-        live = session.scalars(
-            select(Position).where(Position.article_id == article_id).order_by(Position.id)
-        ).all()
-        rows = [p for p in live if evidence_key(p.evidence) == report.evidence_key]
+        rows = [
+            p for p in _live(session, article_id) if evidence_key(p.evidence) == report.evidence_key
+        ]
         if len({p.actor for p in rows}) > 1:
             rows = [p for p in rows if p.actor == report.actor]
         if not rows:
@@ -528,7 +536,105 @@ def reapply(session: Session, article_id: int, content_hash: str | None = None) 
         else:
             into = _rejoin(session, correction.id, article_id)
         changed += _apply(session, correction, rows, into=into)
+    if same is not None:
+        changed += _other_reports(session, article_id, content_hash, same, done)
     return changed
+
+
+# The ledger's "said once" comparison (storage.ledger.SameStatement): (new report, an
+# earlier one) -> the same statement? Typed loosely here: storage.ledger imports us.
+SameWords = Callable[[Any, Any], bool]
+WINDOW = dt.timedelta(days=14)  # as the ledger's own statement matching
+
+
+def _other_reports(
+    session: Session, article_id: int, content_hash: str, same: SameWords, done: set[int]
+) -> int:
+    from storage.ledger import StatementReport  # storage.ledger imports this module
+
+    live = _live(session, article_id)
+    actors = sorted({p.actor for p in live})
+    if not actors:
+        return 0
+    candidates = session.execute(
+        select(Correction, CorrectionReport)
+        .join(CorrectionReport, CorrectionReport.correction_id == Correction.id)
+        .where(
+            Correction.undone_at.is_(None),
+            CorrectionReport.actor.in_(actors),
+            CorrectionReport.content_hash != content_hash,
+        )
+        .order_by(Correction.id, CorrectionReport.id)
+    ).all()
+    changed = 0
+    source_path = session.scalar(select(Article.source_path).where(Article.id == article_id))
+    for correction, report in candidates:
+        if correction.id in done:
+            continue
+        topics = set(correction.topics.split(","))
+        earlier = StatementReport(
+            0,
+            correction.statement_id,
+            0,
+            report.actor,
+            correction.speaker,
+            correction.topics.split(",")[0],
+            correction.claim,
+            report.evidence,
+            "",
+            correction.stated_date or dt.date.min,
+            "",
+        )
+        for p in _live(session, article_id):
+            if p.actor != report.actor or p.topic not in topics:
+                continue
+            if p.speaker and correction.speaker and p.speaker != correction.speaker:
+                continue
+            far = (
+                correction.stated_date
+                and p.stated_date
+                and (abs(p.stated_date - correction.stated_date) > WINDOW)
+            )
+            if far:
+                continue
+            if not same(p, earlier):
+                continue
+            rows = [
+                q
+                for q in _live(session, article_id)
+                if q.actor == p.actor and q.evidence == p.evidence
+            ]
+            done.add(correction.id)
+            session.add(
+                CorrectionReport(
+                    correction_id=correction.id,
+                    content_hash=content_hash,
+                    evidence_key=evidence_key(p.evidence),
+                    actor=p.actor,
+                    evidence=p.evidence,
+                    source_path=source_path,
+                )
+            )
+            if correction.kind == DUPLICATE:
+                into = _resolve(
+                    session,
+                    correction.target_hash,
+                    correction.target_evidence_key,
+                    correction.target_actor,
+                )
+            else:
+                into = _rejoin(session, correction.id, article_id)
+            changed += _apply(session, correction, rows, into=into)
+            break
+    return changed
+
+
+def _live(session: Session, article_id: int) -> list[Position]:
+    return list(
+        session.scalars(
+            select(Position).where(Position.article_id == article_id).order_by(Position.id)
+        ).all()
+    )
 
 
 def _resolve(

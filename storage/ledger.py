@@ -223,7 +223,7 @@ def add_article(
         )
         session.flush()
     # analysts' corrections of this text's statements survive its re-ingest
-    corrections.reapply(session, row.id, row.content_hash)
+    corrections.reapply(session, row.id, row.content_hash, same_statement)
     return row
 
 

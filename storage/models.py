@@ -315,6 +315,8 @@ class Correction(Base):
     claim: Mapped[str] = mapped_column(String(500))
     evidence: Mapped[str] = mapped_column(Text)
     position_kind: Mapped[str] = mapped_column(String(20))
+    # when it was said: another outlet's later report of it is looked for near this date
+    stated_date: Mapped[dt.date | None] = mapped_column(Date)
     # duplicate: the statement merged into, by the same stable key
     target_hash: Mapped[str | None] = mapped_column(String(64))
     target_evidence_key: Mapped[str | None] = mapped_column(String(64))

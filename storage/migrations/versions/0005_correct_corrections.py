@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("claim", sa.String(length=500), nullable=False),
         sa.Column("evidence", sa.Text(), nullable=False),
         sa.Column("position_kind", sa.String(length=20), nullable=False),
+        sa.Column("stated_date", sa.Date(), nullable=True),
         sa.Column("target_hash", sa.String(length=64), nullable=True),
         sa.Column("target_evidence_key", sa.String(length=64), nullable=True),
         sa.Column("target_actor", sa.String(length=100), nullable=True),

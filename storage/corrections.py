@@ -499,7 +499,10 @@ def reapply(
     of a statement this article is another outlet's report of — the same speaker's same
     words near the same date — so a corrected error does not come back through a second
     outlet; that report's key is recorded too. Returns the number of rows changed; one
-    indexed look-up each when nothing applies."""
+    look-up when no correction is active."""
+    active = select(Correction.id).where(Correction.undone_at.is_(None)).limit(1)
+    if session.scalar(active) is None:
+        return 0  # the usual ingest: one probe, nothing more
     if content_hash is None:
         content_hash = session.scalar(select(Article.content_hash).where(Article.id == article_id))
     if content_hash is None:

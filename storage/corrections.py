@@ -559,7 +559,7 @@ def _other_reports(
     actors = sorted({p.actor for p in live})
     if not actors:
         return 0
-    candidates = session.execute(
+    stmt = (
         select(Correction, CorrectionReport)
         .join(CorrectionReport, CorrectionReport.correction_id == Correction.id)
         .where(
@@ -568,7 +568,16 @@ def _other_reports(
             CorrectionReport.content_hash != content_hash,
         )
         .order_by(Correction.id, CorrectionReport.id)
-    ).all()
+    )
+    dates = [p.stated_date for p in live if p.stated_date]
+    if dates:  # only statements made near this article's: as the ledger's own window
+        stmt = stmt.where(
+            or_(
+                Correction.stated_date.is_(None),
+                Correction.stated_date.between(min(dates) - WINDOW, max(dates) + WINDOW),
+            )
+        )
+    candidates = session.execute(stmt).all()
     changed = 0
     source_path = session.scalar(select(Article.source_path).where(Article.id == article_id))
     for correction, report in candidates:
@@ -588,7 +597,7 @@ def _other_reports(
             correction.stated_date or dt.date.min,
             "",
         )
-        for p in _live(session, article_id):
+        for p in live:
             if p.actor != report.actor or p.topic not in topics:
                 continue
             if p.speaker and correction.speaker and p.speaker != correction.speaker:
@@ -602,11 +611,7 @@ def _other_reports(
                 continue
             if not same(p, earlier):
                 continue
-            rows = [
-                q
-                for q in _live(session, article_id)
-                if q.actor == p.actor and q.evidence == p.evidence
-            ]
+            rows = [q for q in live if q.actor == p.actor and q.evidence == p.evidence]
             done.add(correction.id)
             session.add(
                 CorrectionReport(
@@ -628,6 +633,7 @@ def _other_reports(
             else:
                 into = _rejoin(session, correction.id, article_id)
             changed += _apply(session, correction, rows, into=into)
+            live = _live(session, article_id)  # rows may have gone (not a stance)
             break
     return changed
 

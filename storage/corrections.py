@@ -7,7 +7,9 @@ without knowing corrections exist. What makes a correction outlive the rows it c
 its key: each article's report of the statement is recorded by content (the article's
 content hash and its normalised evidence sentence, `CorrectionReport`), and
 `reapply` runs for every newly written article, so a retracted and re-ingested or
-re-extracted article gets the same corrections again. Every row changed keeps its old
+re-extracted article gets the same corrections again (and, given the ledger's "said
+once" comparison, so does another outlet's later report of the same words near the same
+date: its key is added to the correction's). Every row changed keeps its old
 values (`CorrectionChange`) so a correction can be undone; "not a stance" deletes the
 rows and its snapshot is what brings them back.
 

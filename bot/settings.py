@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     ingest_allowed_users: CsvList = []
     allowed_channels: CsvList = []
     admin_users: CsvList = []
+    # Who may /correct statements; empty = whoever may ingest (admins always may)
+    correct_allowed_users: CsvList = []
 
     # Digests
     digest_grace_minutes: int = 180  # a run missed while down is posted on start if this recent
@@ -111,6 +113,7 @@ class Settings(BaseSettings):
         "ingest_allowed_users",
         "allowed_channels",
         "admin_users",
+        "correct_allowed_users",
         mode="before",
     )
     @classmethod

@@ -13,6 +13,7 @@ from typing import Protocol
 from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from storage import corrections
 from storage.models import Article, Position, Statement, Story
 
 
@@ -221,6 +222,8 @@ def add_article(
             )
         )
         session.flush()
+    # analysts' corrections of this text's statements survive its re-ingest
+    corrections.reapply(session, row.id, row.content_hash, same_statement)
     return row
 
 

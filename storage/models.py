@@ -341,3 +341,79 @@ class FeedEntry(Base):
     detail: Mapped[str | None] = mapped_column(String(500))
     published: Mapped[dt.datetime | None] = mapped_column(DateTime)
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+
+
+# ---------------------------------------------------------------- corrections
+
+
+class Correction(Base):
+    """An analyst's correction of one statement: wrong state, speaker or topic, not a
+    stance, or a duplicate of another statement.
+
+    Keyed by what the statement *says* where it was reported (`CorrectionReport`: article
+    content hash + normalised evidence), not by a row id, so it outlives re-ingest and
+    re-extraction; `statement_id` is only the id shown when it was made.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # state | speaker | topic | not-stance | duplicate
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str | None] = mapped_column(String(300))  # the right actor/speaker/topic
+    from_topic: Mapped[str | None] = mapped_column(String(100))  # topic: the one replaced
+    statement_id: Mapped[int] = mapped_column(Integer)
+    # The statement as the extractor gave it when corrected (for the export and the eval).
+    actor: Mapped[str] = mapped_column(String(100))
+    speaker: Mapped[str | None] = mapped_column(String(200))
+    topics: Mapped[str] = mapped_column(String(1000))  # comma-separated topic ids
+    claim: Mapped[str] = mapped_column(String(500))
+    evidence: Mapped[str] = mapped_column(Text)
+    position_kind: Mapped[str] = mapped_column(String(20))
+    # when it was said: another outlet's later report of it is looked for near this date
+    stated_date: Mapped[dt.date | None] = mapped_column(Date)
+    # duplicate: the statement merged into, by the same stable key
+    target_hash: Mapped[str | None] = mapped_column(String(64))
+    target_evidence_key: Mapped[str | None] = mapped_column(String(64))
+    target_actor: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    platform: Mapped[str] = mapped_column(String(20), default="cli")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, index=True)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(100))
+    undone_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class CorrectionReport(Base):
+    """One article's report of a corrected statement, by content: how a re-ingested or
+    re-extracted article finds the corrections that apply to it."""
+
+    __tablename__ = "correction_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correction_id: Mapped[int] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    evidence_key: Mapped[str] = mapped_column(String(64))  # sha256 of normalised evidence
+    actor: Mapped[str] = mapped_column(String(100))
+    evidence: Mapped[str] = mapped_column(Text)  # this article's sentence, for the export
+    source_path: Mapped[str | None] = mapped_column(String(1000))  # for the export's name
+
+
+class CorrectionChange(Base):
+    """What a correction changed in one position row, so undo can put it back.
+
+    No foreign key to positions: "not a stance" deletes the rows, and the snapshot is what
+    brings them back.
+    """
+
+    __tablename__ = "correction_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correction_id: Mapped[int] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE"), index=True
+    )
+    position_id: Mapped[int] = mapped_column(Integer, index=True)
+    article_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[str] = mapped_column(Text)  # JSON: the changed columns' old values

@@ -103,6 +103,7 @@ class SearchHit:
     actor: str | None = None
     speaker: str | None = None
     topic: str | None = None
+    statement_id: int | None = None  # position hits: the statement (what /correct takes)
 
 
 @dataclass(frozen=True)
@@ -551,7 +552,11 @@ def _position_hits(
     out = []
     for i, rank, snippet, p in chosen:
         topic = ", ".join(topics.get(p.statement, [p.topic]))
-        out.append(SearchHit("position", i, rank, snippet, p.source, p.actor, p.speaker, topic))
+        out.append(
+            SearchHit(
+                "position", i, rank, snippet, p.source, p.actor, p.speaker, topic, p.statement
+            )
+        )
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from bot.bootstrap import BootError, configure_logging
-from bot.cli import chat, digest, discord, feeds, ingest, ledger
+from bot.cli import chat, corrections, digest, discord, feeds, ingest, ledger
 from bot.settings import Settings
 
 app = typer.Typer(
@@ -37,6 +37,8 @@ app.command("serve-discord")(discord.serve_discord)
 app.command("discord-register")(discord.discord_register)
 app.command()(chat.manifest)
 app.add_typer(feeds.feeds_app, name="feeds")
+app.command("corrections")(corrections.corrections_export)
+app.command("corrections-eval")(corrections.corrections_eval)
 
 
 def main() -> None:

@@ -124,8 +124,15 @@ def evaluate(
             "../shared/spec/dev; default: the seeds."
         ),
     ] = None,
+    corrections: Annotated[
+        bool, typer.Option("--corrections", help="Score against this ledger's corrections.")
+    ] = False,
 ) -> None:
     """Score extraction and summaries against annotated articles, in a fresh database."""
+    if corrections:
+        from bot.cli.corrections import evaluate_corrections
+
+        return evaluate_corrections(as_json=as_json)
     from bot.evaluation_run import run_evaluation
 
     try:

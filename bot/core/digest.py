@@ -461,6 +461,9 @@ def _main(
 # ---------------------------------------------------------------------------- thread
 
 
+CORRECT_HINT = "A statement wrong? /correct <#number after it> — e.g. /correct 12 not-stance"
+
+
 def _quote(s: _Statement, label: Callable[[str], str]) -> Quote:
     p = s.row
     on = ", ".join(label(t) for t in s.topics)
@@ -468,7 +471,7 @@ def _quote(s: _Statement, label: Callable[[str], str]) -> Quote:
         text=p.evidence,
         attribution=attribution(p),
         date=said_date(p),
-        source_label=f"{where(p.source)} · on {on}",
+        source_label=f"{where(p.source)} · on {on} · #{p.statement}",
         link=p.source.url,
     )
 
@@ -515,6 +518,9 @@ def _thread(
     blocks += _figures(stories, said)
     while blocks and isinstance(blocks[-1], Divider):
         blocks.pop()
+    if any(isinstance(b, Quote) for b in blocks):
+        # a digest is posted to a channel: its statements are corrected by id, not button
+        blocks.append(Context(CORRECT_HINT))
     return blocks
 
 

@@ -66,6 +66,7 @@ def quote(p: PositionRow) -> Quote:
     label = source_label(p.source)
     if not link and (path := shown_path(p.source)):
         label = f"{label} [{path}]"
+    label = f"{label} · #{p.statement}"  # the id /correct takes
     return Quote(
         text=shorten(p.evidence, MAX_QUOTE_CHARS),
         attribution=attribution(p),

@@ -66,7 +66,7 @@ _IGNORED_SUBTYPES = frozenset(
         "tombstone",
     }
 )
-_BUTTON = re.compile(f"^{ACTION_PREFIX}(more|share|run)_\\d+$")
+_BUTTON = re.compile(f"^{ACTION_PREFIX}(more|share|run|correct)_\\d+$")
 
 
 def webhook(url: str, retry_handlers: list | None) -> WebhookClient:  # type: ignore[type-arg]

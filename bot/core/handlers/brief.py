@@ -19,6 +19,7 @@ from bot.core.format import (
     source_location,
 )
 from bot.core.handlers.common import finish
+from bot.core.handlers.correct import correct_actions
 from bot.core.handlers.position import unknown_topic
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Divider, Header, Reply, Section, Span
@@ -89,6 +90,7 @@ def brief(ctx: Ctx, inv: Invocation) -> Reply:
                 blocks.append(Context(where))
     blocks.append(Divider())
     blocks.append(Section((Span("Where each side stands", bold=True),)))
+    shown: list[int] = []
     for topic_id, n in topics:
         label = services.taxonomy.get(topic_id)
         name = label.label if label else topic_id
@@ -99,6 +101,7 @@ def brief(ctx: Ctx, inv: Invocation) -> Reply:
             blocks.append(Context("Neither side is on record."))
         for side in SIDES:
             if side in sides:
+                shown.append(sides[side].statement)
                 blocks.append(quote(sides[side]))
                 if sides[side].also_reported:
                     blocks.append(reported_by(sides[side].also_reported))
@@ -118,4 +121,4 @@ def brief(ctx: Ctx, inv: Invocation) -> Reply:
         blocks.append(Section.plain(line))
         for art in changes.articles:
             blocks.append(Context(f"+ {shorten(art.source.title, 140)} ({art.source.published})"))
-    return finish(blocks, inv, summary=title)
+    return finish(blocks, inv, summary=title, after=correct_actions(shown))

@@ -25,13 +25,16 @@ def finish(
     summary: str,
     continuation: str | None = None,
     extra: tuple[Action, ...] = (),
+    after: tuple[Action, ...] = (),
 ) -> Reply:
-    """Close a reply with its buttons: more (when there is more), share, and any extras."""
+    """Close a reply with its buttons: more (when there is more), share, any extras before
+    them and any per-statement actions (Correct) after them."""
     actions = list(extra)
     if continuation:
         actions.append(Action("more", "Show more", continuation, primary=True))
     line = invocation.line()
     actions.append(Action("share", "Share to channel", line))
+    actions.extend(after)
     blocks.append(Buttons(tuple(actions)))
     return Reply(
         tuple(blocks),
@@ -66,6 +69,8 @@ def hit_blocks(hit: SearchHit) -> list[Block]:
     small = f"{date} · {source_label(hit.source)}"
     if where and not hit.source.url:
         small += f" · {where}"
+    if hit.kind == "position" and hit.statement_id is not None:
+        small += f" · #{hit.statement_id}"  # the id /correct takes
     context = Context(small)
     if hit.kind == "position" and hit.source.url:
         return [Section((*spans, Span(" "), Span("source", url=hit.source.url))), context]

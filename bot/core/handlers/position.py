@@ -15,6 +15,7 @@ from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.divergence import Statement, diverge
 from bot.core.format import PK, SIDES, US, plural, quote, reported_by, shorten
 from bot.core.handlers.common import BY, PAGE, SINCE, UNTIL, finish, hit_blocks
+from bot.core.handlers.correct import correct_actions
 from bot.core.invocation import Invocation
 from bot.core.reply import Action, Block, Buttons, Context, Divider, Header, Reply, Section, Span
 from bot.topics import Topic
@@ -100,6 +101,7 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
         if diverge:
             blocks.append(diverge)
     more = False
+    shown: list[int] = []
     for label, _who, _ex in groups:
         rows = found[label]
         more = more or len(rows) > per
@@ -113,6 +115,7 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
         n = counts.get(label, 0) if label != "Others" else others
         blocks.append(Section((Span(label, bold=True), Span(f"  ({n})"))))
         for p in rows:
+            shown.append(p.statement)
             blocks.append(quote(p))
             if p.also_reported:
                 blocks.append(reported_by(p.also_reported))
@@ -124,6 +127,7 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
         replace(canonical, options=MappingProxyType(_with_page(inv, page))),
         summary=f"{topic.label}: {plural(total, 'position')}{scope}",
         continuation=continuation,
+        after=correct_actions(shown),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import plural, shorten
 from bot.core.handlers.common import finish, hit_blocks
+from bot.core.handlers.correct import correct_actions
 from bot.core.invocation import Invocation
 from bot.core.reply import Block, Context, Divider, Header, Reply, Section, Span
 from storage import queries
@@ -49,4 +50,5 @@ def search(ctx: Ctx, inv: Invocation) -> Reply:
         f"{plural(len(positions), 'statement')} and {plural(len(articles), 'article')} "
         f"match “{asked}”"
     )
-    return finish(blocks, inv, summary=summary)
+    ids = [h.statement_id for h in positions if h.statement_id is not None]
+    return finish(blocks, inv, summary=summary, after=correct_actions(ids))

@@ -4,7 +4,8 @@ Every entry point (the commands in bot/cli/) asks this module for what it needs 
 settings, logging, the database, `Services`, and the chat platforms this process is
 configured for — instead of building any of it itself. A command that serves or posts
 loops over `Boot.platforms`, so Slack and Discord are served, scheduled and posted to
-alike; adding a platform means one more entry in `PLATFORMS`.
+alike; adding a platform means one package with a `platform` module (bot.platform) and
+one more entry in `PLATFORMS`.
 
 Deliberately import-light: spaCy (through the indexer), slack_bolt and the Discord server
 are imported inside the functions that need them, so a command that does not pays
@@ -13,18 +14,18 @@ nothing for them at start-up.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from bot.platform import Platform
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from bot.core.poster import Poster
     from bot.core.services import Services
     from bot.indexer.pipeline import Indexer, IngestResult
     from bot.scheduling.jobs import DigestScheduler
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-SLACK_SERVE_ERROR = "set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN"
-# The setting each platform posts with, for "nothing to post with" errors.
-POST_TOKENS = {"slack": "SLACK_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
-
-
-class BootError(Exception):
-    """A configuration problem the command reports as one sentence (exit status 2)."""
 
 
 # ---------------------------------------------------------------------------- logging
@@ -92,133 +86,23 @@ def ensure_seeded(
 
 # ---------------------------------------------------------------------------- platforms
 
-
-class Server(Protocol):
-    """A platform's way of answering users, prepared (and checked) but not yet serving."""
-
-    background: bool  # can serve on a daemon thread beside another platform
-
-    def start(self) -> None:
-        """Serve on a daemon thread (only when `background`)."""
-        ...
-
-    def run(self) -> None:
-        """Serve in this thread until interrupted."""
-        ...
-
-
-@dataclass(frozen=True)
-class Platform:
-    """A chat platform this process is configured for."""
-
-    name: str
-    serves: bool  # has what it needs to answer users
-    posts: bool  # has a token to post unprompted: digests, alerts
-    make_poster: Callable[[Settings], Poster]
-    make_server: Callable[[Settings, Callable[[], Services]], Server]
-    # set when the platform is configured but not enough to serve, and `serve` must say so
-    serve_error: str | None = None
-
-    def poster(self, settings: Settings) -> Poster:
-        return self.make_poster(settings)
-
-    def server(self, settings: Settings, services: Callable[[], Services]) -> Server:
-        """The platform's server, its settings checked first (BootError says what is
-        wrong) and only then `services()` built."""
-        return self.make_server(settings, services)
-
-
-def _slack_poster(settings: Settings) -> Poster:
-    from bot.slack.poster import SlackPoster
-
-    return SlackPoster.from_settings(settings)
-
-
-class _SlackServer:
-    """Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT at /slack/events. Serves in
-    the foreground only: it is the platform `serve` blocks on."""
-
-    background = False
-
-    def __init__(self, settings: Settings, services: Callable[[], Services]) -> None:
-        from bot.slack.app import SlackTokenRejected, build_app
-
-        if settings.slack_app_token is None and settings.slack_signing_secret is None:
-            raise BootError(SLACK_SERVE_ERROR)
-        self.settings = settings
-        try:
-            self.app = build_app(settings, services(), verify_token=True)
-        except SlackTokenRejected as exc:  # auth.test refused the token
-            raise BootError(f"Slack did not accept SLACK_BOT_TOKEN: {exc}") from None
-
-    def start(self) -> None:
-        raise NotImplementedError("Slack is served in the foreground")
-
-    def run(self) -> None:
-        from bot.slack.server import serve
-
-        serve(self.settings, self.app)
-
-
-def _discord_poster(settings: Settings) -> Poster:
-    from bot.discord.poster import DiscordPoster
-
-    return DiscordPoster.from_settings(settings)
-
-
-class _DiscordServer:
-    """HTTP interactions on $DISCORD_PORT at /interactions, alone or beside Slack."""
-
-    background = True
-
-    def __init__(self, settings: Settings, services: Callable[[], Services]) -> None:
-        if not settings.discord_public_key or not settings.discord_application_id:
-            raise BootError("set DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID (developer portal)")
-        try:
-            bytes.fromhex(settings.discord_public_key)
-        except ValueError:
-            raise BootError("DISCORD_PUBLIC_KEY must be the hex key shown in the portal") from None
-        if settings.discord_bot_token is None:
-            log.warning("DISCORD_BOT_TOKEN is not set: commands work, scheduled posts will not")
-        self.settings, self.services = settings, services()
-
-    def start(self) -> None:
-        from bot.discord.server import INTERACTIONS_PATH, build_server
-
-        server = build_server(self.settings, self.services).start()
-        log.info("Discord: HTTP interactions on port %s, path %s", server.port, INTERACTIONS_PATH)
-
-    def run(self) -> None:
-        from bot.discord.server import serve
-
-        serve(self.settings, self.services)
-
-
-def _slack(settings: Settings) -> Platform | None:
-    if settings.slack_bot_token is None:
-        return None
-    serves = settings.has_slack_credentials
-    error = None if serves else SLACK_SERVE_ERROR  # a bot token alone can post, not answer
-    return Platform("slack", serves, True, _slack_poster, _SlackServer, error)
-
-
-def _discord(settings: Settings) -> Platform | None:
-    posts = settings.discord_bot_token is not None
-    if not (settings.has_discord_credentials or posts):
-        return None
-    serves = settings.has_discord_credentials
-    return Platform("discord", serves, posts, _discord_poster, _DiscordServer)
-
-
-# The chat platforms, in the order `serve` prefers for its foreground: each returns its
-# Platform when the settings configure it. A new platform is one more entry here.
-PLATFORMS: tuple[Callable[[Settings], Platform | None], ...] = (_slack, _discord)
+# The chat platforms, in the order `serve` prefers for its foreground: each names a module
+# whose `configured(settings)` returns its Platform when the settings configure it.
+# A new platform is one package with such a module, and one more entry here.
+PLATFORMS: tuple[str, ...] = ("bot.slack.platform", "bot.discord.platform")
 
 
 def enabled_platforms(settings: Settings) -> list[Platform]:
     """The chat platforms these settings configure (the console, always available for
     local use, is not among them: it is what runs when this list is empty)."""
-    return [p for p in (make(settings) for make in PLATFORMS) if p is not None]
+    found = (importlib.import_module(name).configured(settings) for name in PLATFORMS)
+    return [p for p in found if p is not None]
+
+
+def post_tokens() -> dict[str, str]:
+    """Each platform's name and the setting it posts with, configured or not, for
+    "nothing to post with" errors."""
+    return {name.split(".")[-2]: importlib.import_module(name).POST_TOKEN for name in PLATFORMS}
 
 
 # ---------------------------------------------------------------------------- the whole

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import SLACK_SERVE_ERROR, Boot, enabled_platforms
+from bot.bootstrap import Boot, enabled_platforms
 from bot.core.commands import Ctx, dispatch
 from bot.core.invocation import parse
+from bot.slack.platform import SERVE_ERROR as SLACK_SERVE_ERROR
 from storage.db import Database
 from storage.subscriptions import save_subscription
 from tests.conftest import build_settings

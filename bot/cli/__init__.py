@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import typer
 
-from bot.bootstrap import BootError, configure_logging
+from bot.bootstrap import configure_logging
 from bot.cli import chat, corrections, digest, discord, feeds, ingest, ledger
+from bot.platform import BootError
 from bot.settings import Settings
 
 app = typer.Typer(

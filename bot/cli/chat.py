@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from bot import bootstrap
-from bot.bootstrap import Boot, BootError
+from bot.bootstrap import Boot
 from bot.cli.common import fail
+from bot.platform import BootError
 
 NO_CHAT_CREDENTIALS = (
     "No Slack or Discord credentials (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET, or "

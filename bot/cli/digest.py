@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot import bootstrap
-from bot.bootstrap import POST_TOKENS, Boot
+from bot.bootstrap import Boot, post_tokens
 from bot.cli.common import fail
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def _poster(boot: Boot, platform: str) -> Poster:
     found = boot.platform(platform)
     if found is None or not found.posts:
-        token = POST_TOKENS.get(platform, f"{platform} credentials")
+        token = post_tokens().get(platform, f"{platform} credentials")
         raise fail(f"{token} is not set: nothing to post with (use --print)")
     return found.poster(boot.settings)
 
@@ -40,7 +40,7 @@ def _poster(boot: Boot, platform: str) -> Poster:
 def _posting(boot: Boot) -> list[bootstrap.Platform]:
     platforms = boot.posting()
     if not platforms:
-        tokens = " nor ".join(POST_TOKENS.values())
+        tokens = " nor ".join(post_tokens().values())
         raise fail(f"neither {tokens} is set: nothing to post with")
     return platforms
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from bot import bootstrap
-from bot.bootstrap import BootError
 from bot.cli.common import fail
+from bot.platform import BootError
 
 
 def serve_discord() -> None:

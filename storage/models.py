@@ -107,10 +107,20 @@ class Statement(Base):
 class Position(Base):
     __tablename__ = "positions"
     __table_args__ = (
-        # "newest first" is by when it was said, not when the article ran; is_repeat sits
-        # before the date so "one row per statement, newest first" is an ordered range
-        Index("ix_positions_topic_stated", "topic", "is_repeat", "stated_date"),
-        Index("ix_positions_actor_topic_stated", "actor", "topic", "is_repeat", "stated_date"),
+        # "newest first" is by when it was said, not when the article ran; every command
+        # names a topic, so the topic leads; is_repeat sits before the date so "one row per
+        # statement, newest first" is an ordered range, and the id ends it so ties need no
+        # sort on PostgreSQL either. The second serves per-actor pages and counts (the
+        # actor is in the index, so a count never reads the table). Migration 0005.
+        Index("ix_positions_topic_repeat_stated", "topic", "is_repeat", "stated_date", "id"),
+        Index(
+            "ix_positions_topic_repeat_actor_stated",
+            "topic",
+            "is_repeat",
+            "actor",
+            "stated_date",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +160,17 @@ class Position(Base):
     )
 
     article: Mapped[Article] = relationship(back_populates="positions")
+
+
+class LedgerVersion(Base):
+    """One row whose counter database triggers move on every update or delete of positions
+    and every delete of articles (migration 0005). With the newest ids it keys cached
+    counts: an insert shows in the ids, anything else in the counter, whoever wrote it."""
+
+    __tablename__ = "ledger_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 # ---------------------------------------------------------------- digests and alerts

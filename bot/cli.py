@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from bot.settings import Settings, get_settings
 
@@ -44,7 +43,9 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the totals.")] = False,
 ) -> None:
     """Index articles. The same article twice is stored once."""
-    from bot.indexer.pipeline import Indexer
+    from tqdm import tqdm
+
+    from bot.indexer.pipeline import AuditAs, Indexer
     from bot.runtime import open_database
     from storage import audit
 
@@ -54,21 +55,15 @@ def ingest(
     counts: Counter[str] = Counter()
     failures: list[tuple[str, str]] = []
     # bytes, at most one past the cap: a huge or non-UTF-8 stdin is refused like a file
+    # each stored article's audit row is written in its batch's transaction
     results = indexer.ingest_paths(
-        inputs, stdin=lambda: sys.stdin.buffer.read(settings.max_article_bytes + 1)
+        inputs,
+        stdin=lambda: sys.stdin.buffer.read(settings.max_article_bytes + 1),
+        audit_as=AuditAs(audit.local_user(), "cli"),
     )
     bar = tqdm(results, unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
     for result in bar:
         counts[result.status] += 1
-        if result.status in ("new", "near-duplicate"):
-            audit.log(
-                db,
-                action=audit.INGEST,
-                subject=audit.ingest_subject(result.article_id, result.title),
-                user=audit.local_user(),
-                platform="cli",
-                detail=result.name,
-            )
         if result.status == "refused":
             failures.append((result.name, result.reason or "refused"))
             line = f"failed: {result.name}: {result.reason}"

@@ -489,10 +489,9 @@ def search(
 # id, i.e. ingest order) are ranked — for a news ledger the recent ones are the ones wanted,
 # and a word found in 100,000 statements does not discriminate anyway. Rare words are
 # ranked over all their matches. Snippets are cut only for the rows returned.
-RANK_WINDOW = {"articles": 300, "positions": 1000}
-# SQLite reads every windowed row's text to rank it (FTS5 re-tokenises it for highlight()),
-# so its window is narrower.
-SQLITE_RANK_WINDOW = {"articles_fts": 100, "positions_fts": 400}
+# The windows are small because ranking reads each windowed row's text (FTS5 re-tokenises
+# it for highlight(); ts_rank reads the tsvector, TOASTed for an article).
+RANK_WINDOW = {"articles": 100, "positions": 400}
 # Position hits are fetched this many times over, then folded to one per statement.
 STATEMENT_SPREAD = 3
 
@@ -518,7 +517,7 @@ def _sqlite_ranked(
 ) -> list[tuple[int, float, str]]:
     weights = _FTS_COLUMNS[fts]
     marked = ", ".join(f"highlight({fts}, {c}, :hs, :he)" for c in range(len(weights)))
-    window = SQLITE_RANK_WINDOW[fts]
+    window = RANK_WINDOW[fts.removesuffix("_fts")]
     rows = session.execute(
         text(
             f"SELECT rowid, {marked} FROM {fts} WHERE {fts} MATCH :q "
@@ -575,11 +574,11 @@ _PG_WINDOW = (
     "ORDER BY id DESC LIMIT {window}"
 )
 _PG_RANKED = (
-    "WITH q AS (SELECT to_tsquery('english', :tsq) AS q) "
-    "SELECT t.id, -ts_rank(t.search, q.q) AS rank, "  # negated: lower is better
-    "ts_headline('english', t.{doc}, q.q, :opts) "
-    "FROM {table} t, q WHERE t.id = ANY(:ids) "
-    "ORDER BY rank, t.id DESC LIMIT :limit"
+    "WITH q AS (SELECT to_tsquery('english', :tsq) AS q), "
+    "best AS (SELECT t.id, -ts_rank(t.search, q.q) AS rank "  # negated: lower is better
+    "FROM {table} t, q WHERE t.id = ANY(:ids) ORDER BY rank, t.id DESC LIMIT :limit) "
+    "SELECT best.id, best.rank, ts_headline('english', t.{doc}, q.q, :opts) "
+    "FROM best JOIN {table} t ON t.id = best.id, q ORDER BY best.rank, best.id DESC"
 )
 
 

@@ -164,8 +164,8 @@ class Position(Base):
 
 class LedgerVersion(Base):
     """One row whose counter database triggers move on every update or delete of positions
-    and every delete of articles (migration 0005). With the newest ids it keys cached
-    counts: an insert shows in the ids, anything else in the counter, whoever wrote it."""
+    and every delete of articles, and on PostgreSQL every insert (migration 0005). With the
+    newest ids it keys cached counts: whoever wrote, the key moves."""
 
     __tablename__ = "ledger_version"
 

@@ -9,7 +9,8 @@ topic, carry the actor so a per-actor count never reads the table, and end with 
 itself; PostgreSQL does not).
 
 `ledger_version` is one row whose counter moves whenever a position is changed or deleted
-or an article deleted (inserts are seen from the newest ids). Counts and per-topic
+or an article deleted (on SQLite inserts are seen from the newest ids; on PostgreSQL they
+move it too). Counts and per-topic
 tallies are cached keyed by (newest position id, newest article id, this counter), so a
 cache can never serve a figure from before a retraction — whichever process made it.
 
@@ -37,8 +38,17 @@ NEW_INDEXES = {
 }
 # (table, event) pairs that move the counter; inserts show in max(id) instead.
 BUMPS = [("positions", "DELETE"), ("positions", "UPDATE"), ("articles", "DELETE")]
-# PostgreSQL's TRUNCATE fires no DELETE trigger, but may have one of its own.
-PG_BUMPS = [("positions", "TRUNCATE"), ("articles", "TRUNCATE")]
+# PostgreSQL's TRUNCATE fires no DELETE trigger, but may have one of its own. Inserts move
+# the counter there too: ids come from sequences, so a transaction holding lower ids can
+# commit after one holding higher ids, and the newest id alone would miss its rows.
+# (SQLite has one writer at a time: ids are handed out in commit order.) The trigger is
+# per statement, so a bulk insert moves the counter once.
+PG_BUMPS = [
+    ("positions", "TRUNCATE"),
+    ("articles", "TRUNCATE"),
+    ("positions", "INSERT"),
+    ("articles", "INSERT"),
+]
 
 
 def upgrade() -> None:

@@ -316,7 +316,9 @@ def ratio_line(ingest_runs: list[float], bare_runs: list[float], i: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--articles", type=int, default=MIN_ARTICLES, help=f"corpus size (≥ {MIN_ARTICLES})")
+    ap.add_argument(
+        "--articles", type=int, default=MIN_ARTICLES, help=f"corpus size (≥ {MIN_ARTICLES})"
+    )
     ap.add_argument("--passes", type=int, default=3, help="fresh corpora in the growth run")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--profile", action="store_true", help="cProfile the full ingest")

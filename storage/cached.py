@@ -5,9 +5,10 @@ positions that is tens of milliseconds on SQLite and more on PostgreSQL, for a f
 changes only when something is written. So counts are kept per database engine, keyed by
 the ledger's version: the newest position id, the newest article id (an insert moves
 one) and the `ledger_version` counter that triggers move on every update and delete, and
-on PostgreSQL on every insert too (migration 0005). The version is three primary-key look-ups; a cached figure costs
-that, whatever the size of the ledger. The version only ever moves forward, so a figure
-computed from a slightly newer snapshot than its key is never served after a change.
+on PostgreSQL on every insert too (migration 0005). The version is three primary-key
+look-ups; a cached figure costs that, whatever the size of the ledger. The version only
+ever moves forward, so a figure computed from a slightly newer snapshot than its key is
+never served after a change.
 """
 
 from __future__ import annotations

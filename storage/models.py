@@ -110,9 +110,11 @@ class Position(Base):
         # "newest first" is by when it was said, not when the article ran; every command
         # names a topic, so the topic leads; is_repeat sits before the date so "one row per
         # statement, newest first" is an ordered range, and the id ends it so ties need no
-        # sort on PostgreSQL either. The second serves per-actor pages and counts (the
-        # actor is in the index, so a count never reads the table). Migration 0005.
-        Index("ix_positions_topic_repeat_stated", "topic", "is_repeat", "stated_date", "id"),
+        # sort on PostgreSQL either; the actor, last, lets since:/until: counts read the
+        # index alone. The second serves per-actor pages and counts. Migration 0005.
+        Index(
+            "ix_positions_topic_repeat_stated", "topic", "is_repeat", "stated_date", "id", "actor"
+        ),
         Index(
             "ix_positions_topic_repeat_actor_stated",
             "topic",

@@ -4,7 +4,8 @@ The chat commands filter positions by topic first (every `/position`, `/brief` a
 names one topic), then by "first report only", then optionally by actor, and read newest
 first. The old actor-led index could not serve a topic filter without an actor, so
 PostgreSQL counted a topic's statements with a full scan. The new indexes lead with the
-topic, carry the actor so a per-actor count never reads the table, and end with the id so
+topic, carry the actor so a per-actor count never reads the table (the date-led one
+carries it last, for counts within since:/until:), and have the id after the date so
 "newest first, ties by id" is an ordered range on every engine (SQLite appends the rowid
 itself; PostgreSQL does not).
 
@@ -33,7 +34,7 @@ OLD_INDEXES = {
     "ix_positions_actor_topic_stated": ["actor", "topic", "is_repeat", "stated_date"],
 }
 NEW_INDEXES = {
-    "ix_positions_topic_repeat_stated": ["topic", "is_repeat", "stated_date", "id"],
+    "ix_positions_topic_repeat_stated": ["topic", "is_repeat", "stated_date", "id", "actor"],
     "ix_positions_topic_repeat_actor_stated": ["topic", "is_repeat", "actor", "stated_date", "id"],
 }
 # (table, event) pairs that move the counter; inserts show in max(id) instead.

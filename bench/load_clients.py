@@ -1,10 +1,13 @@
-"""The clients of `bench/load.py`, in a process of their own so the bot's is measured alone.
+"""The other side of `bench/load.py` — the users and Slack — in a process of its own, so
+the bot's process is measured alone.
 
-Reads one JSON object on stdin — the server's URL, the signing secret and, per client, the
-form bodies to send — sends them from one thread per client (each waits for its answer
-before the next, as a user would), and writes on stdout the ack times, the answers that
-were refusals in the ack, the errors and the wall time. Imports only httpx, so starting
-it costs little and it shares nothing with the bot.
+Starts the recording fake Slack Web API of the tests (answers to response_urls land
+there) and writes its base URL as one JSON line on stdout; then reads one JSON line on
+stdin — the bot's URL, the signing secret and, per client, the form bodies to send —
+sends them from one thread per client (each waits for its ack before the next), waits
+for the answers, and writes one JSON line: the ack times, the refusals in the ack, the
+errors, the wall time and what reached the response_urls. Imports only httpx and the
+standard library.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ import json
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.fake_slack import FakeSlack
 
 
 def sign(secret: str, body: str, ts: str) -> str:
@@ -26,7 +34,9 @@ def sign(secret: str, body: str, ts: str) -> str:
 
 
 def main() -> None:
-    job = json.load(sys.stdin)
+    fake = FakeSlack().start()
+    print(json.dumps({"base": fake.base}), flush=True)
+    job = json.loads(sys.stdin.readline())
     url, secret = job["url"], job["secret"]
     acks: list[float] = []
     refused: list[str] = []
@@ -66,7 +76,28 @@ def main() -> None:
     for t in threads:
         t.join()
     wall = time.monotonic() - t_start
-    json.dump({"acks": acks, "refused": refused, "errors": errors, "wall": wall}, sys.stdout)
+    # answers go out from the bot's work queue after the ack; give them time to land
+    sent = sum(len(forms) for forms in job["clients"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if (
+            sum(1 for c in fake.calls if c.method.startswith("response_url:")) + len(refused)
+            >= sent
+        ):
+            break
+        time.sleep(0.2)
+    answers = [c for c in fake.calls if c.method.startswith("response_url:")]
+    fake.stop()
+    result = {
+        "acks": acks,
+        "refused": refused,
+        "errors": errors,
+        "wall": wall,
+        "answers": len(answers),
+        "failed_answers": sum("failed on my side" in str(c.body.get("text")) for c in answers),
+        "last_answer": max((c.at for c in answers), default=t_start) - t_start,
+    }
+    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -466,6 +466,80 @@ def add_articles(
     if not batch:
         return []
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    pool = _report_pool(session, batch, window_days) if same_statement is not None else {}
+    # (statement, topic) pairs on record, for every statement a position may join: a new
+    # report of one under a topic it already has is a repeat
+    shown = _stored_topics(session, {r.statement for rs in pool.values() for r in rs})
+    new_statements = 0
+    pending: list[dict[str, object]] = []  # position rows, statement ids still symbolic
+    redated: dict[int, tuple[str, dt.date, str]] = {}  # stored statement -> its new date
+    stand_in = 1 << 62  # ids for batch positions in candidate order: after every stored one
+    for i, a in enumerate(batch):
+        art = a.article
+        sentences: dict[tuple[str, str], tuple[int | str, str, str]] = {}
+        for p in a.positions:
+            stated_on = p.stated_on or _iso(art.published, art.date_precision)
+            stated_basis = p.stated_basis or "article date"
+            key = (p.actor, p.evidence)
+            if key in sentences:
+                statement, stated_on, stated_basis = sentences[key]
+            else:
+                match = _match(pool, p, i, stated_on, window_days, same_statement)
+                if match is None:
+                    statement = f"new:{new_statements}"
+                    new_statements += 1
+                else:
+                    statement = match.statement
+                    if _better(stated_on, stated_basis, match.stated_on, match.stated_basis):
+                        start = period_start(stated_on)
+                        _redate(pool, pending, statement, stated_on, start, stated_basis[:300])
+                        if isinstance(statement, int):
+                            redated[statement] = (stated_on, start, stated_basis[:300])
+                    else:
+                        stated_on, stated_basis = match.stated_on, match.stated_basis
+                sentences[key] = (statement, stated_on, stated_basis)
+            repeat = (statement, p.topic) in shown
+            shown.add((statement, p.topic))
+            stand_in += 1
+            row: dict[str, object] = {
+                "article_id": i,  # the batch index until the articles are written
+                "actor": p.actor,
+                "speaker": p.speaker,
+                "speaker_office": p.speaker_office,
+                "topic": p.topic,
+                "claim": p.claim[:500],
+                "evidence": p.evidence,
+                "kind": p.kind,
+                "published": art.published,
+                "stated_on": stated_on,
+                "stated_date": period_start(stated_on),
+                "stated_basis": stated_basis[:300],
+                "statement_id": statement,
+                "is_repeat": repeat,
+                "stance": p.stance,
+                "stance_cue": p.stance_cue[:300] if p.stance_cue else None,
+                "created_at": now,
+            }
+            pending.append(row)
+            if not repeat and same_statement is not None:
+                pool.setdefault((p.actor, p.topic), []).append(
+                    _Report(
+                        stand_in,
+                        statement,
+                        f"batch:{i}",
+                        p.actor,
+                        p.speaker,
+                        p.topic,
+                        p.claim,
+                        p.evidence,
+                        stated_on,
+                        period_start(stated_on),
+                        stated_basis,
+                    )
+                )
+    # Every read and decision is made; the writes follow back to back, so the write lock
+    # (SQLite takes it at the first INSERT) is held for the inserts alone, not for the
+    # statement comparisons — commands claiming their delivery keep their acks short.
     # stories: one new row per article that neither has one nor joins an earlier one's
     fresh_story = [i for i, a in enumerate(batch) if a.story_id is None and a.same_story_as is None]
     story_ids: dict[int, int] = {}
@@ -513,77 +587,8 @@ def add_articles(
             insert(Article).returning(Article.id, sort_by_parameter_order=True), article_rows
         ).all()
     )
-    pool = _report_pool(session, batch, window_days) if same_statement is not None else {}
-    # (statement, topic) pairs on record, for every statement a position may join: a new
-    # report of one under a topic it already has is a repeat
-    shown = _stored_topics(session, {r.statement for rs in pool.values() for r in rs})
-    new_statements = 0
-    pending: list[dict[str, object]] = []  # position rows, statement ids still symbolic
-    redated: dict[int, tuple[str, dt.date, str]] = {}  # stored statement -> its new date
-    stand_in = 1 << 62  # ids for batch positions in candidate order: after every stored one
-    for i, a in enumerate(batch):
-        art = a.article
-        sentences: dict[tuple[str, str], tuple[int | str, str, str]] = {}
-        for p in a.positions:
-            stated_on = p.stated_on or _iso(art.published, art.date_precision)
-            stated_basis = p.stated_basis or "article date"
-            key = (p.actor, p.evidence)
-            if key in sentences:
-                statement, stated_on, stated_basis = sentences[key]
-            else:
-                match = _match(pool, p, i, stated_on, window_days, same_statement)
-                if match is None:
-                    statement = f"new:{new_statements}"
-                    new_statements += 1
-                else:
-                    statement = match.statement
-                    if _better(stated_on, stated_basis, match.stated_on, match.stated_basis):
-                        start = period_start(stated_on)
-                        _redate(pool, pending, statement, stated_on, start, stated_basis[:300])
-                        if isinstance(statement, int):
-                            redated[statement] = (stated_on, start, stated_basis[:300])
-                    else:
-                        stated_on, stated_basis = match.stated_on, match.stated_basis
-                sentences[key] = (statement, stated_on, stated_basis)
-            repeat = (statement, p.topic) in shown
-            shown.add((statement, p.topic))
-            stand_in += 1
-            row: dict[str, object] = {
-                "article_id": article_ids[i],
-                "actor": p.actor,
-                "speaker": p.speaker,
-                "speaker_office": p.speaker_office,
-                "topic": p.topic,
-                "claim": p.claim[:500],
-                "evidence": p.evidence,
-                "kind": p.kind,
-                "published": art.published,
-                "stated_on": stated_on,
-                "stated_date": period_start(stated_on),
-                "stated_basis": stated_basis[:300],
-                "statement_id": statement,
-                "is_repeat": repeat,
-                "stance": p.stance,
-                "stance_cue": p.stance_cue[:300] if p.stance_cue else None,
-                "created_at": now,
-            }
-            pending.append(row)
-            if not repeat and same_statement is not None:
-                pool.setdefault((p.actor, p.topic), []).append(
-                    _Report(
-                        stand_in,
-                        statement,
-                        f"batch:{i}",
-                        p.actor,
-                        p.speaker,
-                        p.topic,
-                        p.claim,
-                        p.evidence,
-                        stated_on,
-                        period_start(stated_on),
-                        stated_basis,
-                    )
-                )
+    for row in pending:
+        row["article_id"] = article_ids[int(str(row["article_id"]))]
     for statement_id, (on, start, basis) in redated.items():
         session.execute(
             update(Position)

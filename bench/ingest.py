@@ -202,7 +202,9 @@ class PhaseClock:
         self._undo: list[tuple[object, str, object]] = []
 
     def wrap(self, owner: object, name: str, phase: str) -> None:
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # an older pipeline without this step: not timed
+            return
 
         def timed(*args: object, **kwargs: object) -> object:
             t0 = time.perf_counter()

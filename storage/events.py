@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -64,9 +64,9 @@ class ProcessedEvents:
         self._maybe_prune()
         now = self.clock()
         try:
-            with self.db.session() as session:
-                session.add_all(ProcessedEvent(key=k, seen_at=now) for k in wanted)
-                session.flush()
+            # a Core insert, not the ORM's unit of work: this runs before every ack
+            with self.db.engine.begin() as conn:
+                conn.execute(insert(ProcessedEvent), [{"key": k, "seen_at": now} for k in wanted])
         except IntegrityError:
             return False
         return True

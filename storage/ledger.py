@@ -267,7 +267,7 @@ def _statement_for(
     statement is new (first reported here).
 
     Candidates are the first reports of the same actor's statements on the same topic
-    near the stated date (an ix_positions_actor_topic_stated range). One sentence tagged
+    near the stated date (an ix_positions_topic_repeat_actor_stated range). One sentence tagged
     with several topics is one statement: `add_article` asks here once per sentence.
     A statement keeps one date: the best grounded of its reports (a date read from the
     sentence beats an article's date; among equals the earliest, since a statement is

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,7 +38,6 @@ from storage import audit as audit_log
 from storage import ledger
 from storage import stories as story_store
 from storage.db import Database
-from storage.models import AuditEntry
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -356,19 +354,19 @@ class Indexer:
             nearby.append((index, article))
         refs = ledger.add_articles(session, to_write, same_statement=same_statement)
         if audit_as is not None and refs:
-            session.execute(
-                insert(AuditEntry),
+            audit_log.record_many(
+                session,
                 [
-                    {
-                        "platform": audit_as.platform[:20],
-                        "user_id": audit_as.user[:100] if audit_as.user else None,
-                        "action": audit_log.INGEST,
-                        "subject": audit_log.ingest_subject(ref.id, p.pending.clean.title)[:500],
-                        "detail": p.raw.name,
-                        "at": ref.ingested_at,
-                    }
+                    (
+                        audit_log.INGEST,
+                        audit_log.ingest_subject(ref.id, p.pending.clean.title),
+                        p.raw.name,
+                    )
                     for ref, p in zip(refs, writing, strict=True)
                 ],
+                user=audit_as.user,
+                platform=audit_as.platform,
+                at=refs[0].ingested_at,
             )
         for ref, p in zip(refs, writing, strict=True):
             out[id(p)] = _stored(p, ref.id)

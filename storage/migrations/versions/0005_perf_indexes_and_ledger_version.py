@@ -82,6 +82,8 @@ def upgrade() -> None:
         op.create_index(name, "positions", cols, unique=False)
     for name in OLD_INDEXES:
         op.drop_index(name, table_name="positions")
+    # planner statistics for the new indexes (SQLite keeps none until asked)
+    op.execute("ANALYZE positions")
 
 
 def downgrade() -> None:

@@ -2,8 +2,8 @@
 
 Owns writing and reading `audit_log` rows. Callers pass the session of the transaction that
 did the thing whenever they have one, so an action and its audit entry commit (or roll
-back) together; `log` is for callers whose work committed elsewhere (the indexer writes
-each article in its own transaction).
+back) together (the indexer writes a batch's entries with `record_many`, in the batch's
+transaction); `log` is for callers whose work committed elsewhere.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import getpass
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storage.db import Database
@@ -61,6 +61,35 @@ def record(
         )
     )
     session.flush()
+
+
+def record_many(
+    session: Session,
+    entries: list[tuple[str, str, str | None]],
+    *,
+    user: str | None,
+    platform: str,
+    at: dt.datetime | None = None,
+) -> None:
+    """Several (action, subject, detail) entries by one user in one insert, inside the
+    caller's transaction."""
+    if not entries:
+        return
+    when = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": when,
+                "platform": platform[:20],
+                "user_id": user[:100] if user else None,
+                "action": action[:50],
+                "subject": subject[:500],
+                "detail": detail,
+            }
+            for action, subject, detail in entries
+        ],
+    )
 
 
 def log(

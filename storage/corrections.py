@@ -33,7 +33,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage import audit
+from storage import audit, cached
 from storage.models import Article, Correction, CorrectionChange, CorrectionReport, Position
 
 STATE, SPEAKER, TOPIC, NOT_STANCE, DUPLICATE = (
@@ -452,6 +452,9 @@ def undo(
     session.flush()
     session.execute(delete(CorrectionChange).where(CorrectionChange.correction_id == row.id))
     _shown_once(session, statements)
+    # rows written back keep their old ids, which no "newest id" notices: move the
+    # ledger's version by hand so cached counts are recomputed (storage.cached)
+    cached.touch(session)
     row.undone_at = _utcnow()
     row.undone_by = user[:100] if user else None
     row.undone_reason = reason[:200] if reason else None
@@ -488,6 +491,13 @@ def _restorable(
     return twin is None
 
 
+def any_active(session: Session) -> bool:
+    """Whether any correction is in force: one indexed probe, so ingest pays nothing more
+    when none is."""
+    active = select(Correction.id).where(Correction.undone_at.is_(None)).limit(1)
+    return session.scalar(active) is not None
+
+
 def reapply(
     session: Session,
     article_id: int,
@@ -502,8 +512,7 @@ def reapply(
     words near the same date — so a corrected error does not come back through a second
     outlet; that report's key is recorded too. Returns the number of rows changed; one
     look-up when no correction is active."""
-    active = select(Correction.id).where(Correction.undone_at.is_(None)).limit(1)
-    if session.scalar(active) is None:
+    if not any_active(session):
         return 0  # the usual ingest: one probe, nothing more
     if content_hash is None:
         content_hash = session.scalar(select(Article.content_hash).where(Article.id == article_id))

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -54,6 +54,7 @@ class ProcessedEvents:
         self.clock = clock
         self._last_prune = float("-inf")
         self._lock = threading.Lock()
+        self._group = _GroupCommit(db) if db.dialect == "sqlite" else None
 
     def first_time(self, keys: Iterable[str]) -> bool:
         """True, and every key recorded, unless any key was recorded before (by any
@@ -63,13 +64,10 @@ class ProcessedEvents:
             return True
         self._maybe_prune()
         now = self.clock()
-        try:
-            with self.db.session() as session:
-                session.add_all(ProcessedEvent(key=k, seen_at=now) for k in wanted)
-                session.flush()
-        except IntegrityError:
-            return False
-        return True
+        rows = [{"key": k, "seen_at": now} for k in wanted]
+        if self._group is not None:
+            return self._group.claim(rows)
+        return _insert(self.db, rows)
 
     def prune(self, *, older_than: dt.timedelta | None = None) -> int:
         """Delete keys seen longer ago than `older_than` (default: `keep`); how many went."""
@@ -85,3 +83,75 @@ class ProcessedEvents:
                 return
             self._last_prune = now
         self.prune()
+
+
+def _insert(db: Database, rows: list[dict[str, object]]) -> bool:
+    """One delivery's keys in one transaction; False when any was claimed before. A Core
+    insert, not the ORM's unit of work: this runs before every acknowledgement."""
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(ProcessedEvent), rows)
+    except IntegrityError:
+        return False
+    return True
+
+
+class _GroupCommit:
+    """SQLite claims from many request threads, written together.
+
+    SQLite has one writer at a time and makes the others sleep and retry (1, 2, 5, 10 …
+    up to 100 ms), so twenty requests claiming their keys at once queued by chance, not
+    in turn, and the unlucky ones waited ~100 ms before their ack. Here the first thread
+    to arrive writes every claim waiting at that moment in one transaction, the others
+    wait for its answer; a claim seen before makes the group fall back to one
+    transaction per delivery, so each still gets its own answer.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._waiting: list[_Claim] = []
+        self._writing = False
+
+    def claim(self, rows: list[dict[str, object]]) -> bool:
+        mine = _Claim(rows)
+        with self._lock:
+            self._waiting.append(mine)
+            lead = not self._writing
+            self._writing = self._writing or lead
+        while lead:
+            with self._lock:
+                group, self._waiting = self._waiting, []
+                if not group:
+                    self._writing = False
+                    break
+            self._write(group)
+        mine.done.wait()
+        if mine.error is not None:
+            raise mine.error
+        return mine.fresh
+
+    def _write(self, group: list[_Claim]) -> None:
+        try:
+            if len(group) > 1 and _insert(self.db, [r for c in group for r in c.rows]):
+                for claim in group:
+                    claim.finish(True)
+                return
+            for claim in group:  # one alone, or some key was seen before: one by one
+                claim.finish(_insert(self.db, claim.rows))
+        except Exception as exc:  # the database failed: every waiter hears of it
+            for claim in group:
+                if not claim.done.is_set():
+                    claim.finish(False, exc)
+
+
+class _Claim:
+    def __init__(self, rows: list[dict[str, object]]) -> None:
+        self.rows = rows
+        self.done = threading.Event()
+        self.fresh = False
+        self.error: Exception | None = None
+
+    def finish(self, fresh: bool, error: Exception | None = None) -> None:
+        self.fresh, self.error = fresh, error
+        self.done.set()

@@ -107,10 +107,22 @@ class Statement(Base):
 class Position(Base):
     __tablename__ = "positions"
     __table_args__ = (
-        # "newest first" is by when it was said, not when the article ran; is_repeat sits
-        # before the date so "one row per statement, newest first" is an ordered range
-        Index("ix_positions_topic_stated", "topic", "is_repeat", "stated_date"),
-        Index("ix_positions_actor_topic_stated", "actor", "topic", "is_repeat", "stated_date"),
+        # "newest first" is by when it was said, not when the article ran; every command
+        # names a topic, so the topic leads; is_repeat sits before the date so "one row per
+        # statement, newest first" is an ordered range, and the id ends it so ties need no
+        # sort on PostgreSQL either; the actor, last, lets since:/until: counts read the
+        # index alone. The second serves per-actor pages and counts. Migration 0005.
+        Index(
+            "ix_positions_topic_repeat_stated", "topic", "is_repeat", "stated_date", "id", "actor"
+        ),
+        Index(
+            "ix_positions_topic_repeat_actor_stated",
+            "topic",
+            "is_repeat",
+            "actor",
+            "stated_date",
+            "id",
+        ),
         Index("ix_positions_speaker_stated", "speaker", "is_repeat", "stated_date"),  # /who
     )
 
@@ -151,6 +163,17 @@ class Position(Base):
     )
 
     article: Mapped[Article] = relationship(back_populates="positions")
+
+
+class LedgerVersion(Base):
+    """One row whose counter database triggers move on every update or delete of positions
+    and every delete of articles, and on PostgreSQL every insert (migration 0005). With the
+    newest ids it keys cached counts: whoever wrote, the key moves."""
+
+    __tablename__ = "ledger_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 # ---------------------------------------------------------------- digests and alerts

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from sqlalchemy import Select, false, func, select, text
+from sqlalchemy import Select, bindparam, false, func, select, text
 from sqlalchemy.orm import Session
 
+from storage.cached import cached
 from storage.models import Article, Position
 
 # Marks around matched words in search snippets; control characters that cleaned article
@@ -193,9 +194,9 @@ def positions_on(
     first); since:/until: compare the stated date too. One row per statement: its first
     report (later reports by other outlets are `is_repeat`).
 
-    Served by ix_positions_actor_topic_stated with an actor, else by
-    ix_positions_topic_stated; both deliver rows already in order, so a page costs
-    `offset + limit` index steps, not a sort of the topic.
+    Served by ix_positions_topic_repeat_actor_stated with an actor, else by
+    ix_positions_topic_repeat_stated; both deliver rows already in order (the id is the
+    last column), so a page costs `offset + limit` index steps, not a sort of the topic.
     """
     stmt = _positions_stmt().where(Position.topic == topic, Position.is_repeat == false())
     if actor is not None:
@@ -277,7 +278,19 @@ def actor_counts_on(
     until: dt.date | None = None,
 ) -> dict[str, int]:
     """How many statements each actor has on a topic: one carried by three outlets is one
-    (a covering scan of ix_positions_actor_topic_stated)."""
+    (a covering scan of ix_positions_topic_repeat_actor_stated, once per ledger version)."""
+    return dict(
+        cached(
+            session,
+            ("actor_counts_on", topic, since, until),
+            lambda: _actor_counts_on(session, topic, since, until),
+        )
+    )
+
+
+def _actor_counts_on(
+    session: Session, topic: str, since: dt.date | None, until: dt.date | None
+) -> dict[str, int]:
     stmt = select(Position.actor, func.count()).where(
         Position.topic == topic, Position.is_repeat == false()
     )
@@ -306,9 +319,21 @@ def most_active_topics(
 ) -> list[tuple[str, int]]:
     """Topics with the most positions stated since a date, most first.
 
-    Counts over ix_positions_topic_stated alone (topic and date are both in it), so
-    this never reads the table.
+    Counts over ix_positions_topic_repeat_stated alone (topic and date are both in it),
+    so this never reads the table; once per ledger version.
     """
+    return list(
+        cached(
+            session,
+            ("most_active_topics", since, limit),
+            lambda: _most_active_topics(session, since, limit),
+        )
+    )
+
+
+def _most_active_topics(
+    session: Session, since: dt.date | None, limit: int
+) -> list[tuple[str, int]]:
     stmt = select(Position.topic, func.count().label("n")).where(Position.is_repeat == false())
     if since is not None:
         stmt = stmt.where(Position.stated_date >= since)
@@ -323,11 +348,15 @@ def newest_position_date(session: Session) -> dt.date | None:
 
 
 def topic_counts(session: Session) -> dict[str, TopicCount]:
-    """Positions and distinct articles per topic, for `/topics`."""
-    stmt = select(
-        Position.topic, func.count(), func.count(func.distinct(Position.article_id))
-    ).group_by(Position.topic)
-    return {t: TopicCount(t, n, a) for t, n, a in session.execute(stmt).all()}
+    """Positions and distinct articles per topic, for `/topics` (once per ledger version)."""
+
+    def compute() -> dict[str, TopicCount]:
+        stmt = select(
+            Position.topic, func.count(), func.count(func.distinct(Position.article_id))
+        ).group_by(Position.topic)
+        return {t: TopicCount(t, n, a) for t, n, a in session.execute(stmt).all()}
+
+    return dict(cached(session, ("topic_counts",), compute))
 
 
 # ------------------------------------------------------------------------ articles
@@ -367,34 +396,59 @@ def latest_articles(session: Session, *, limit: int = 5) -> list[ArticleRow]:
 def changes_since(session: Session, since: dt.datetime, *, limit: int = 5) -> Changes:
     """What entered the ledger after `since` (by ingest time, not publication date: a 2017
     article indexed today is news to the reader of the brief)."""
-    art_filter = Article.ingested_at >= since  # ix_articles_ingested_at
-    article_count = session.scalar(select(func.count()).where(art_filter)) or 0
     newest = session.execute(
-        _articles_stmt().where(art_filter).order_by(Article.ingested_at.desc()).limit(limit)
+        _articles_stmt()
+        .where(Article.ingested_at >= since)  # ix_articles_ingested_at
+        .order_by(Article.ingested_at.desc())
+        .limit(limit)
     ).all()
+    # The counts since the start of `since`'s hour are cached per ledger version; the few
+    # rows ingested between that and `since` are subtracted with a bounded range query, so
+    # a brief asked every second counts a week of ingest once, not every time.
+    hour = since.replace(minute=0, second=0, microsecond=0)
+    base_articles, base_topics = cached(
+        session, ("ingested_since", hour), lambda: _ingested_counts(session, hour, None)
+    )
+    gap_articles, gap_topics = _ingested_counts(session, hour, since) if since > hour else (0, {})
+    counts = {t: n - gap_topics.get(t, 0) for t, n in base_topics.items()}
+    by_topic = sorted(((t, n) for t, n in counts.items() if n > 0), key=lambda x: (-x[1], x[0]))
+    return Changes(
+        since=since,
+        articles=tuple(_article(r) for r in newest),
+        article_count=base_articles - gap_articles,
+        positions_by_topic=tuple(by_topic),
+        position_count=sum(n for _t, n in by_topic),
+    )
+
+
+def _ingested_counts(
+    session: Session, start: dt.datetime, end: dt.datetime | None
+) -> tuple[int, dict[str, int]]:
+    """Articles ingested in [start, end), and their positions per topic."""
+    art_filter = Article.ingested_at >= start  # ix_articles_ingested_at
+    if end is not None:
+        art_filter = art_filter & (Article.ingested_at < end)
+    articles = session.scalar(select(func.count()).where(art_filter)) or 0
     # Positions are written with their article, so "positions of articles ingested since"
     # is "positions created since" — reached through ix_articles_ingested_at and
     # ix_positions_article_id. (Filtering positions.created_at directly lets SQLite prefer
     # the topic index for the GROUP BY and scan every position.)
     by_topic = session.execute(
-        select(Position.topic, func.count().label("n"))
+        select(Position.topic, func.count())
         .select_from(Article)
         .join(Position, Position.article_id == Article.id)
         .where(art_filter)
         .group_by(Position.topic)
-        .order_by(text("n DESC"), Position.topic)
     ).all()
-    return Changes(
-        since=since,
-        articles=tuple(_article(r) for r in newest),
-        article_count=article_count,
-        positions_by_topic=tuple((t, n) for t, n in by_topic),
-        position_count=sum(n for _t, n in by_topic),
-    )
+    return articles, {t: n for t, n in by_topic}
 
 
 def article_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Article)) or 0
+    return cached(
+        session,
+        ("article_count",),
+        lambda: session.scalar(select(func.count()).select_from(Article)) or 0,
+    )
 
 
 # ------------------------------------------------------------------------ full-text search
@@ -432,36 +486,66 @@ def search(
     return articles, positions
 
 
-# Ranking is bounded: bm25 is computed for the newest RANK_WINDOW matches (by rowid, i.e.
-# ingest order), not for every match. A word found in 100,000 statements would otherwise
-# cost ~100 ms to rank, and a term that common does not discriminate anyway; for a news
-# ledger the recent matches are the ones wanted. Rare terms are ranked over all matches.
-RANK_WINDOW = {"articles_fts": 1000, "positions_fts": 2000}
+# Search is bounded by a window, not by the number of matches: only the newest matches (by
+# id, i.e. ingest order) are ranked — for a news ledger the recent ones are the ones wanted,
+# and a word found in 100,000 statements does not discriminate anyway. Rare words are
+# ranked over all their matches. Snippets are cut only for the rows returned.
+# The windows are small because ranking reads each windowed row's text (FTS5 re-tokenises
+# it for highlight(); ts_rank reads the tsvector, TOASTed for an article).
+RANK_WINDOW = {"articles": 100, "positions": 400}
 # Position hits are fetched this many times over, then folded to one per statement.
 STATEMENT_SPREAD = 3
-_SQLITE_WINDOW = (
-    "SELECT min(rowid) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH :q "
-    "ORDER BY rowid DESC LIMIT {window})"
-)
-_SQLITE_RANKED = {
-    "articles_fts": "SELECT rowid, bm25(articles_fts, 4.0, 1.0) AS rank, "
-    "snippet(articles_fts, -1, :hs, :he, '…', 16) FROM articles_fts "
-    "WHERE articles_fts MATCH :q AND rowid >= :floor ORDER BY rank LIMIT :limit",
-    "positions_fts": "SELECT rowid, bm25(positions_fts, 2.0, 1.0, 3.0, 1.0, 1.0) AS rank, "
-    "snippet(positions_fts, 0, :hs, :he, '…', 24) FROM positions_fts "
-    "WHERE positions_fts MATCH :q AND rowid >= :floor ORDER BY rank LIMIT :limit",
+
+# SQLite: FTS5 walks its index newest first (ORDER BY rowid DESC LIMIT) and stops at the
+# window. FTS5's bm25() is not used: it counts every match of each word in the whole table
+# for its IDF weights (~15 ms per common word at a million positions) before ranking a
+# single row. Within the window the ranking is BM25's term-frequency and length part
+# (Okapi k1 and b, the columns weighted as before), from highlight()'s marks; every row
+# holds every word (or, for the any-word fallback, the words count alike).
+_FTS_COLUMNS = {
+    "articles_fts": (4.0, 1.0),  # title, text
+    "positions_fts": (2.0, 1.0, 3.0, 1.0, 1.0),  # evidence, claim, speaker, actor, topic
 }
+_SNIPPET = {
+    "articles_fts": "snippet(articles_fts, -1, :hs, :he, '…', 16)",
+    "positions_fts": "snippet(positions_fts, 0, :hs, :he, '…', 24)",
+}
+_K1, _B = 1.2, 0.75
 
 
 def _sqlite_ranked(
     session: Session, fts: str, params: dict[str, object]
 ) -> list[tuple[int, float, str]]:
-    window = _SQLITE_WINDOW.format(fts=fts, window=RANK_WINDOW[fts])
-    floor = session.execute(text(window), {"q": params["q"]}).scalar()
-    if floor is None:
+    weights = _FTS_COLUMNS[fts]
+    marked = ", ".join(f"highlight({fts}, {c}, :hs, :he)" for c in range(len(weights)))
+    window = RANK_WINDOW[fts.removesuffix("_fts")]
+    rows = session.execute(
+        text(
+            f"SELECT rowid, {marked} FROM {fts} WHERE {fts} MATCH :q "
+            f"ORDER BY rowid DESC LIMIT {window}"
+        ),
+        params,
+    ).all()
+    if not rows:
         return []
-    rows = session.execute(text(_SQLITE_RANKED[fts]), {**params, "floor": floor}).all()
-    return [(r[0], float(r[1]), r[2]) for r in rows]
+    # per column: hits (marks) and length in words, then BM25's saturation of each
+    hits = [[(col or "").count(HIT_START) for col in row[1:]] for row in rows]
+    lengths = [[(col or "").count(" ") + 1 for col in row[1:]] for row in rows]
+    average = [sum(lg[c] for lg in lengths) / len(rows) or 1.0 for c in range(len(weights))]
+    scored = []
+    for row, tf, lg in zip(rows, hits, lengths, strict=True):
+        score = sum(
+            w * tf[c] * (_K1 + 1) / (tf[c] + _K1 * (1 - _B + _B * lg[c] / average[c]))
+            for c, w in enumerate(weights)
+            if tf[c]
+        )
+        scored.append((row[0], -score))  # negated: lower is better, as bm25()
+    best = sorted(scored, key=lambda r: (r[1], -r[0]))[: int(str(params["limit"]))]
+    snippet = text(
+        f"SELECT rowid, {_SNIPPET[fts]} FROM {fts} WHERE {fts} MATCH :q AND rowid IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    snippets = dict(session.execute(snippet, {**params, "ids": [i for i, _r in best]}).all())
+    return [(i, rank, snippets.get(i, "")) for i, rank in best]
 
 
 def _search_sqlite(
@@ -480,22 +564,36 @@ def _search_sqlite(
     )
 
 
-# PostgreSQL bounds ranking the same way: ts_rank reads each match's whole tsvector (an
-# article's is large and TOASTed), so ranking every match of a common word cost 100-250 ms
-# on the 100,000-position bench ledger. The matching ids are collected from the GIN index
-# first (MATERIALIZED keeps the planner from walking the primary key backwards through
-# rows that do not match), the newest window of them ranked, and ts_headline runs only
-# for the rows returned.
-PG_RANK_WINDOW = {"articles": 300, "positions": 1000}
+# PostgreSQL: the newest window of matches is read newest first along the primary key
+# within a range of the newest ids, widened only when the range holds too few matches, so
+# a common word stops after the window and a rare one is found through the GIN index (the
+# planner picks per step, with the range in view). ts_rank runs for the window alone (an
+# article's tsvector is large and TOASTed) and ts_headline for the rows returned.
+PG_SPANS = (16, 256, None)  # id ranges tried, in windows: newest 16 windows' worth of ids, …
+_PG_WINDOW = (
+    "SELECT id FROM {table} WHERE search @@ to_tsquery('english', :tsq) AND id > :floor "
+    "ORDER BY id DESC LIMIT {window}"
+)
 _PG_RANKED = (
     "WITH q AS (SELECT to_tsquery('english', :tsq) AS q), "
-    "m AS MATERIALIZED (SELECT id FROM {table}, q WHERE search @@ q.q), "
-    "w AS (SELECT id FROM m ORDER BY id DESC LIMIT {window}) "
-    "SELECT t.id, -ts_rank(t.search, q.q) AS rank, "  # negated: lower is better
-    "ts_headline('english', t.{doc}, q.q, :opts) "
-    "FROM w JOIN {table} t ON t.id = w.id, q "
-    "ORDER BY rank, t.id DESC LIMIT :limit"
+    "best AS (SELECT t.id, -ts_rank(t.search, q.q) AS rank "  # negated: lower is better
+    "FROM {table} t, q WHERE t.id = ANY(:ids) ORDER BY rank, t.id DESC LIMIT :limit) "
+    "SELECT best.id, best.rank, ts_headline('english', t.{doc}, q.q, :opts) "
+    "FROM best JOIN {table} t ON t.id = best.id, q ORDER BY best.rank, best.id DESC"
 )
+
+
+def _pg_window(session: Session, table: str, tsquery: str) -> list[int]:
+    window = RANK_WINDOW[table]
+    newest = session.scalar(text(f"SELECT max(id) FROM {table}")) or 0
+    sql = text(_PG_WINDOW.format(table=table, window=window))
+    ids: list[int] = []
+    for span in PG_SPANS:
+        floor = newest - span * window if span is not None else 0
+        ids = list(session.scalars(sql, {"tsq": tsquery, "floor": max(floor, 0)}))
+        if len(ids) >= window or floor <= 0:
+            break
+    return ids
 
 
 def _search_postgres(
@@ -506,9 +604,14 @@ def _search_postgres(
     opts = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxFragments=1, MaxWords=30, MinWords=8"
     found: list[list[tuple[int, float, str]]] = []
     for table, doc in (("articles", "text"), ("positions", "evidence")):
-        sql = _PG_RANKED.format(table=table, doc=doc, window=PG_RANK_WINDOW[table])
+        ids = _pg_window(session, table, tsquery)
+        if not ids:
+            found.append([])
+            continue
+        sql = _PG_RANKED.format(table=table, doc=doc)
         n = limit * STATEMENT_SPREAD if table == "positions" else limit
-        rows = session.execute(text(sql), {"tsq": tsquery, "opts": opts, "limit": n}).all()
+        params = {"tsq": tsquery, "opts": opts, "limit": n, "ids": ids}
+        rows = session.execute(text(sql), params).all()
         found.append([(r[0], float(r[1]), r[2]) for r in rows])
     return _article_hits(session, found[0]), _position_hits(session, found[1], limit)
 

@@ -115,3 +115,32 @@ def test_keys_are_claimed_once_and_pruned(tmp_path: Path) -> None:
         assert events.prune(older_than=dt.timedelta(0)) == 0  # same instant: not older
     finally:
         db.dispose()
+
+
+def test_claims_from_many_threads_at_once_each_win_once(tmp_path: Path) -> None:
+    """Twenty threads claim at the same moment (SQLite writes them as a group): each
+    unique delivery is new, and of twenty claims of one key exactly one wins."""
+    db = Database(f"sqlite:///{tmp_path / 'claims.db'}")
+    events = ProcessedEvents(db)
+    start = threading.Barrier(20)
+    results: dict[int, tuple[bool, bool]] = {}
+
+    def claim(n: int) -> None:
+        start.wait()
+        own = events.first_time([f"delivery:{n}"])
+        shared = events.first_time(["delivery:shared", f"also:{n}"])
+        results[n] = (own, shared)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(own for own, _shared in results.values())
+    assert sum(shared for _own, shared in results.values()) == 1
+    with db.session() as s:
+        keys = set(s.scalars(select(ProcessedEvent.key)))
+    # a losing claim records none of its keys
+    assert len([k for k in keys if k.startswith("also:")]) == 1
+    assert len([k for k in keys if k.startswith("delivery:") and k != "delivery:shared"]) == 20
+    db.dispose()

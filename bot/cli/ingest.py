@@ -23,22 +23,24 @@ def ingest(
     """Index articles. The same article twice is stored once."""
     from tqdm import tqdm
 
-    from bot.core.handlers.ingest import record_ingest
+    from bot.indexer.pipeline import AuditAs
     from storage import audit
 
     boot = bootstrap.boot()
-    settings, db = boot.settings, boot.db
+    settings = boot.settings
     indexer = boot.indexer()
     counts: Counter[str] = Counter()
     failures: list[tuple[str, str]] = []
     # bytes, at most one past the cap: a huge or non-UTF-8 stdin is refused like a file
+    # each stored article's audit row is written in its batch's transaction
     results = indexer.ingest_paths(
-        inputs, stdin=lambda: sys.stdin.buffer.read(settings.max_article_bytes + 1)
+        inputs,
+        stdin=lambda: sys.stdin.buffer.read(settings.max_article_bytes + 1),
+        audit_as=AuditAs(audit.local_user(), "cli"),
     )
     bar = tqdm(results, unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
     for result in bar:
         counts[result.status] += 1
-        record_ingest(db, result, user=audit.local_user(), platform="cli", detail=result.name)
         if result.status == "refused":
             failures.append((result.name, result.reason or "refused"))
             line = f"failed: {result.name}: {result.reason}"

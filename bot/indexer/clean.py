@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 
 import dateparser
-import trafilatura
 
 from bot.indexer.article_dates import date_from_text
 from bot.indexer.dedup import normalise
@@ -265,6 +264,8 @@ class _Html:
 
 
 def _from_html(html: str, url: str | None) -> _Html:
+    import trafilatura  # heavy (lxml and friends): only for pages, never for text files
+
     doc = trafilatura.bare_extraction(
         html,
         url=url,

@@ -2,10 +2,15 @@
 
 Cheap checks (refusals, exact and near duplicates) run before spaCy so repeated or bad
 input costs almost nothing; texts that pass are parsed in batches with `nlp.pipe` inside
-`memory_zone` so a long bulk ingest does not grow the vocabulary without bound. Each
-article (its story, row and positions) is written in a single transaction and the
-duplicate checks are repeated inside it, so a crash or a concurrent ingest can neither
-leave half an article nor store one twice.
+`memory_zone` so a long bulk ingest does not grow the vocabulary without bound. Each batch
+(its stories, articles, positions and audit rows) is written in a single transaction with
+bulk inserts, after every article of it is parsed, and the duplicate checks are repeated
+inside it in one look-up, so a crash or a concurrent ingest can neither leave half an
+article nor store one twice. Should another process store one of the batch's articles
+between the check and the write, the batch is written again one article at a time.
+
+spaCy, the extraction modules and the web-fetch stack are imported when first needed, so
+a process that has nothing to index (a seeded `make run`) never loads them.
 """
 
 from __future__ import annotations
@@ -15,30 +20,30 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from spacy.language import Language
-from spacy.tokens import Doc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.indexer import dedup, stance, stories
+from bot.indexer import dedup, stories
 from bot.indexer.actors import ActorDirectory, load_directory
 from bot.indexer.clean import clean
-from bot.indexer.dating import date_positions
-from bot.indexer.nlp import load
-from bot.indexer.positions import extract_positions
 from bot.indexer.sources import decode, expand_inputs, load_file, load_text, load_url
 from bot.indexer.statements import same_statement
-from bot.indexer.summarize import summarize
-from bot.indexer.tagging import Tagger, build_tagger
 from bot.indexer.types import CleanArticle, ExtractedPosition, IngestRefused, RawArticle
 from bot.indexer.validate import check_bytes, check_content
 from bot.settings import Settings
 from bot.topics import Taxonomy, load_taxonomy
+from storage import audit as audit_log
 from storage import ledger
 from storage import stories as story_store
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from bot.indexer.tagging import Tagger
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +75,52 @@ class _Pending:
     near_of: int | None
 
 
+@dataclass
+class _Parsed:
+    """An article of a batch, parsed and extracted, waiting for the batch's write."""
+
+    raw: RawArticle
+    pending: _Pending
+    summary: str
+    gist: str
+    positions: list[ExtractedPosition]
+
+
+@dataclass(frozen=True)
+class AuditAs:
+    """Who ingests: each stored article gets an audit row in its batch's transaction."""
+
+    user: str | None
+    platform: str
+
+
 class Indexer:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
         self.taxonomy: Taxonomy = load_taxonomy(settings.topics_path)
         self.directory: ActorDirectory = load_directory(settings.actors_path)
-        self.tagger: Tagger = build_tagger(self.taxonomy)
+        self._tagger: Tagger | None = None
 
     @property
-    def nlp(self):  # type: ignore[no-untyped-def]
+    def tagger(self) -> Tagger:
+        if self._tagger is None:
+            from bot.indexer.tagging import build_tagger
+
+            self._tagger = build_tagger(self.taxonomy)
+        return self._tagger
+
+    @property
+    def nlp(self) -> Language:
+        from bot.indexer.nlp import load
+
         return load(self.settings.spacy_model)
 
     # ------------------------------------------------------------ convenience entry points
 
-    def ingest_url(self, url: str, *, ingested_by: str | None = None) -> IngestResult:
+    def ingest_url(
+        self, url: str, *, ingested_by: str | None = None, audit_as: AuditAs | None = None
+    ) -> IngestResult:
         with self.db.session() as session:
             existing = ledger.article_by_url(session, url)
             if existing is not None:
@@ -93,10 +129,15 @@ class Indexer:
             raw = load_url(url, self.settings, ingested_by=ingested_by)
         except IngestRefused as exc:
             return IngestResult("refused", url, reason=exc.reason)
-        return self.ingest(raw)
+        return self.ingest(raw, audit_as=audit_as)
 
     def ingest_text(
-        self, text: str, *, origin: str = "chat", ingested_by: str | None = None
+        self,
+        text: str,
+        *,
+        origin: str = "chat",
+        ingested_by: str | None = None,
+        audit_as: AuditAs | None = None,
     ) -> IngestResult:
         try:
             raw = load_text(
@@ -107,13 +148,17 @@ class Indexer:
             )
         except IngestRefused as exc:
             return IngestResult("refused", f"<{origin}>", reason=exc.reason)
-        return self.ingest(raw)
+        return self.ingest(raw, audit_as=audit_as)
 
-    def ingest(self, raw: RawArticle) -> IngestResult:
-        return next(iter(self.ingest_many([raw])))
+    def ingest(self, raw: RawArticle, *, audit_as: AuditAs | None = None) -> IngestResult:
+        return next(iter(self.ingest_many([raw], audit_as=audit_as)))
 
     def ingest_paths(
-        self, args: list[str], *, stdin: Callable[[], str | bytes] | None = None
+        self,
+        args: list[str],
+        *,
+        stdin: Callable[[], str | bytes] | None = None,
+        audit_as: AuditAs | None = None,
     ) -> Iterator[IngestResult]:
         """Files, directories, URLs and "-" (stdin); a bad input is a refusal, not a stop.
 
@@ -124,7 +169,7 @@ class Indexer:
         def load_all() -> Iterator[RawArticle | IngestResult]:
             for item in expand_inputs(args):
                 if not isinstance(item, Path) and item != "-":
-                    yield self.ingest_url(item)  # refusals are results already
+                    yield self.ingest_url(item, audit_as=audit_as)  # refusals are results
                     continue
                 try:
                     if isinstance(item, Path):
@@ -137,7 +182,7 @@ class Indexer:
                     log.exception("ingest: reading %s failed", item)
                     yield _failed(str(item), "could not be read", exc)
 
-        return self.ingest_many(load_all())
+        return self.ingest_many(load_all(), audit_as=audit_as)
 
     def _stdin_text(self, stdin: Callable[[], str | bytes] | None) -> str:
         data = stdin() if stdin else ""
@@ -148,7 +193,9 @@ class Indexer:
 
     # ------------------------------------------------------------ the pipeline
 
-    def ingest_many(self, raws: Iterable[RawArticle | IngestResult]) -> Iterator[IngestResult]:
+    def ingest_many(
+        self, raws: Iterable[RawArticle | IngestResult], *, audit_as: AuditAs | None = None
+    ) -> Iterator[IngestResult]:
         """Ingest in order, batching the model work; results already decided pass through.
 
         A batch closes at `ingest_batch_articles` articles or `ingest_batch_words` words,
@@ -171,10 +218,10 @@ class Indexer:
                 len(batch) >= self.settings.ingest_batch_articles
                 or words >= self.settings.ingest_batch_words
             ):
-                yield from self._process(batch)
+                yield from self._process(batch, audit_as)
                 batch, words = [], 0
         if batch:
-            yield from self._process(batch)
+            yield from self._process(batch, audit_as)
 
     def _screen(self, raw: RawArticle) -> _Pending | IngestResult:
         """Refusals and exact duplicates, decided before any model work."""
@@ -204,22 +251,30 @@ class Indexer:
             article, fingerprint, near.story_id if near else None, near.id if near else None
         )
 
-    def _process(self, batch: list[tuple[RawArticle, _Pending]]) -> Iterator[IngestResult]:
-        """Parse, extract and store each article of the batch.
+    def _process(
+        self, batch: list[tuple[RawArticle, _Pending]], audit_as: AuditAs | None
+    ) -> Iterator[IngestResult]:
+        """Parse and extract every article of the batch, then write the batch.
 
         A failure caused by one article's content (a text past the model's `max_length`,
         a parse or extraction error) refuses that article alone; a database failure is
         not about one article, so it propagates and ends the run.
         """
+        from bot.indexer import stance
+        from bot.indexer.dating import date_positions
+        from bot.indexer.positions import extract_positions
+        from bot.indexer.summarize import summarize
+
         nlp = self.nlp
         texts = [p.clean.text for _raw, p in batch]
+        done: list[IngestResult | _Parsed] = []
         with nlp.memory_zone():
             for (raw, pending), doc in zip(batch, _parse_each(nlp, texts), strict=True):
                 if isinstance(doc, IngestRefused):
-                    yield IngestResult("refused", raw.name, reason=doc.reason)
+                    done.append(IngestResult("refused", raw.name, reason=doc.reason))
                     continue
                 if isinstance(doc, Exception):
-                    yield _failed(raw.name, "the language model could not parse it", doc)
+                    done.append(_failed(raw.name, "the language model could not parse it", doc))
                     continue
                 article = pending.clean
                 try:
@@ -238,55 +293,149 @@ class Indexer:
                     summary = summarize(doc, positions)
                 except Exception as exc:
                     log.exception("ingest: extracting positions from %s failed", raw.name)
-                    yield _failed(raw.name, "its positions could not be extracted", exc)
+                    done.append(_failed(raw.name, "its positions could not be extracted", exc))
                     continue
-                yield self._write(raw, pending, summary.text, summary.gist, positions)
+                done.append(_Parsed(raw, pending, summary.text, summary.gist, positions))
+        parsed = [d for d in done if isinstance(d, _Parsed)]
+        written: dict[int, IngestResult] = {}
+        if parsed:
+            try:
+                with self.db.session() as session:
+                    written = self._write_batch(session, parsed, audit_as)
+            except IntegrityError:
+                # another process stored one of them since the look-up: one at a time
+                log.info("ingest: a concurrent write won; writing the batch one by one")
+                written = {id(p): self._write(p, audit_as) for p in parsed}
+        for d in done:
+            yield written[id(d)] if isinstance(d, _Parsed) else d
 
-    def _write(
-        self,
-        raw: RawArticle,
-        pending: _Pending,
-        summary: str,
-        gist: str,
-        positions: list[ExtractedPosition],
-    ) -> IngestResult:
-        article = pending.clean
+    def _write_batch(
+        self, session: Session, parsed: list[_Parsed], audit_as: AuditAs | None
+    ) -> dict[int, IngestResult]:
+        """The batch in the caller's transaction: the duplicate re-check for all of it in
+        one look-up (another process may have won, or two copies may share the batch),
+        then one bulk write."""
+        by_url, by_hash = ledger.duplicates_of(
+            session,
+            urls=[p.pending.clean.url for p in parsed if p.pending.clean.url],
+            hashes=[p.pending.fingerprint.hash for p in parsed],
+        )
+        out: dict[int, IngestResult] = {}
+        to_write: list[ledger.NewArticle] = []
+        writing: list[_Parsed] = []
+        first_copy: dict[int, int] = {}  # id(parsed) -> index in to_write of its first copy
+        seen_hash: dict[str, int] = {}
+        seen_url: dict[str, int] = {}
+        nearby: list[tuple[int, CleanArticle]] = []  # this batch's day-dated articles
+        for p in parsed:
+            article, fp = p.pending.clean, p.pending.fingerprint
+            existing = by_hash.get(fp.hash) or (by_url.get(article.url) if article.url else None)
+            if existing is not None:
+                out[id(p)] = _duplicate(p.raw.name, existing)
+                continue
+            earlier = seen_hash.get(fp.hash)
+            if earlier is None and article.url:
+                earlier = seen_url.get(article.url)
+            if earlier is not None:
+                first_copy[id(p)] = earlier
+                continue
+            index = len(to_write)
+            seen_hash[fp.hash] = index
+            if article.url:
+                seen_url[article.url] = index
+            story_id, same_as = p.pending.story_id, None
+            if story_id is None:
+                story_id, same_as = _same_event_story(session, article, nearby)
+            to_write.append(
+                ledger.NewArticle(
+                    article,
+                    fp,
+                    p.summary,
+                    p.gist,
+                    list(p.positions),
+                    story_id=story_id,
+                    same_story_as=same_as,
+                )
+            )
+            writing.append(p)
+            nearby.append((index, article))
+        refs = ledger.add_articles(session, to_write, same_statement=same_statement)
+        if audit_as is not None and refs:
+            audit_log.record_many(
+                session,
+                [
+                    (
+                        audit_log.INGEST,
+                        audit_log.ingest_subject(ref.id, p.pending.clean.title),
+                        p.raw.name,
+                    )
+                    for ref, p in zip(refs, writing, strict=True)
+                ],
+                user=audit_as.user,
+                platform=audit_as.platform,
+                at=refs[0].ingested_at,
+            )
+        for ref, p in zip(refs, writing, strict=True):
+            out[id(p)] = _stored(p, ref.id)
+        for p in parsed:
+            if id(p) in first_copy:
+                out[id(p)] = _duplicate(p.raw.name, refs[first_copy[id(p)]])
+        return out
+
+    def _write(self, p: _Parsed, audit_as: AuditAs | None) -> IngestResult:
+        """One article in a transaction of its own (the fallback when a batch lost a race)."""
+        article = p.pending.clean
         try:
             with self.db.session() as session:
-                # checked again inside the transaction: another process may have won
                 existing = ledger.find_duplicate(
-                    session, url=article.url, content_hash=pending.fingerprint.hash
+                    session, url=article.url, content_hash=p.pending.fingerprint.hash
                 )
                 if existing is not None:
-                    return _duplicate(raw.name, existing)
+                    return _duplicate(p.raw.name, existing)
+                story_id = p.pending.story_id
+                if story_id is None:
+                    story_id, _same = _same_event_story(session, article, [])
                 row = ledger.add_article(
                     session,
                     article,
-                    fingerprint=pending.fingerprint,
-                    summary=summary,
-                    gist=gist,
-                    positions=positions,
-                    story_id=pending.story_id or _same_event_story(session, article),
+                    fingerprint=p.pending.fingerprint,
+                    summary=p.summary,
+                    gist=p.gist,
+                    positions=p.positions,
+                    story_id=story_id,
                     same_statement=same_statement,
                 )
+                if audit_as is not None:
+                    audit_log.record(
+                        session,
+                        action=audit_log.INGEST,
+                        subject=audit_log.ingest_subject(row.id, article.title),
+                        user=audit_as.user,
+                        platform=audit_as.platform,
+                        detail=p.raw.name,
+                    )
                 article_id = row.id
         except IntegrityError:
             with self.db.session() as session:
                 existing = ledger.find_duplicate(
-                    session, url=article.url, content_hash=pending.fingerprint.hash
+                    session, url=article.url, content_hash=p.pending.fingerprint.hash
                 )
             if existing is None:
                 raise
-            return _duplicate(raw.name, existing)
-        return IngestResult(
-            "near-duplicate" if pending.near_of else "new",
-            raw.name,
-            article_id=article_id,
-            title=article.title,
-            gist=gist,
-            positions=positions,
-            duplicate_of=pending.near_of,
-        )
+            return _duplicate(p.raw.name, existing)
+        return _stored(p, article_id)
+
+
+def _stored(p: _Parsed, article_id: int) -> IngestResult:
+    return IngestResult(
+        "near-duplicate" if p.pending.near_of else "new",
+        p.raw.name,
+        article_id=article_id,
+        title=p.pending.clean.title,
+        gist=p.gist,
+        positions=p.positions,
+        duplicate_of=p.pending.near_of,
+    )
 
 
 def _parse_each(nlp: Language, texts: list[str]) -> Iterator[Doc | Exception]:
@@ -333,17 +482,27 @@ def _failed(name: str, what: str, exc: Exception) -> IngestResult:
     return IngestResult("refused", name, reason=f"{what} ({type(exc).__name__}; see the log)")
 
 
-def _same_event_story(session: Session, article: CleanArticle) -> int | None:
-    """Another outlet's report of the same event, already stored: its story. Looked up
-    inside the write transaction, so an earlier article of the same batch counts. Only
-    a day-precise date can say "within a few days"."""
+def _same_event_story(
+    session: Session, article: CleanArticle, batch: list[tuple[int, CleanArticle]]
+) -> tuple[int | None, int | None]:
+    """Another outlet's report of the same event: the stored story it joins, or the index
+    of the earlier article of this batch whose story it joins. Looked up inside the write
+    transaction. Only a day-precise date can say "within a few days"."""
     if article.date_precision != "day":
-        return None
+        return None, None
     nearby = story_store.articles_near(session, article.published, stories.WINDOW_DAYS)
-    candidates = (stories.Candidate(a.story_id, a.title, a.lead, a.published) for a in nearby)
+    candidates = [stories.Candidate(a.story_id, a.title, a.lead, a.published) for a in nearby]
+    window = dt.timedelta(days=stories.WINDOW_DAYS)
+    for index, other in batch:  # as the store would give them: day-dated, in the window
+        if other.date_precision == "day" and abs(other.published - article.published) <= window:
+            lead = other.text[: story_store.LEAD_CHARS]
+            candidates.append(stories.Candidate(-1 - index, other.title, lead, other.published))
     lead = article.text[: story_store.LEAD_CHARS]  # as the store gives it back later
     new = stories.signature(article.title, lead, article.published)
-    return stories.story_for(new, candidates)
+    found = stories.story_for(new, candidates)
+    if found is not None and found < 0:
+        return None, -1 - found
+    return found, None
 
 
 def _duplicate(name: str, existing: ledger.ArticleRef) -> IngestResult:

@@ -20,7 +20,6 @@ from typing import Any
 import dateparser
 
 from bot.indexer import front_matter
-from bot.indexer.fetch import fetch
 from bot.indexer.front_matter import MetadataRefused
 from bot.indexer.types import IngestRefused, Origin, RawArticle
 from bot.indexer.validate import check_bytes, check_text
@@ -291,6 +290,8 @@ def load_url(
 
     The URL recorded is the final one after redirects: that is where the text came from.
     """
+    from bot.indexer.fetch import fetch  # the web stack (httpx, TLS): only for links
+
     settings = settings or get_settings()
     fetched = fetch(url, settings)
     if fetched.is_html:

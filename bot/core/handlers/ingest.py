@@ -14,8 +14,6 @@ from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
 from bot.core.format import plural, shorten
 from bot.core.invocation import Invocation, Plain, links_in
 from bot.core.reply import Block, Context, Header, Quote, Reply, Section, Span, message
-from storage import audit
-from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.indexer.pipeline import IngestResult
@@ -61,28 +59,17 @@ def run_ingest(ctx: Ctx, article: ArticleInput) -> Reply:
     if not services.may_ingest(ctx.user, ctx.platform):
         return message("Sorry — you are not on the list of people who may add articles.")
     indexer = services.indexer
+    from bot.indexer.pipeline import AuditAs  # the indexer's module only when ingesting
+
+    # the audit row is written in the article's own transaction
+    by = AuditAs(ctx.user, ctx.platform)
     if article.url:
-        result = indexer.ingest_url(article.url, ingested_by=ctx.user)
+        result = indexer.ingest_url(article.url, ingested_by=ctx.user, audit_as=by)
     else:
-        result = indexer.ingest_text(article.text or "", origin="chat", ingested_by=ctx.user)
-    record_ingest(services.db, result, user=ctx.user, platform=ctx.platform, detail=article.url)
-    return ingest_reply(result)
-
-
-def record_ingest(
-    db: Database, result: IngestResult, *, user: str | None, platform: str, detail: str | None
-) -> None:
-    """The audit row for an article that was stored — the one place it is written, for
-    chat and the command line alike."""
-    if result.status in ("new", "near-duplicate"):
-        audit.log(
-            db,
-            action=audit.INGEST,
-            subject=audit.ingest_subject(result.article_id, result.title),
-            user=user,
-            platform=platform,
-            detail=detail,
+        result = indexer.ingest_text(
+            article.text or "", origin="chat", ingested_by=ctx.user, audit_as=by
         )
+    return ingest_reply(result)
 
 
 @REGISTRY.command(

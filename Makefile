@@ -22,6 +22,7 @@ run: $(RUNTIME)
 
 test: $(DEV)
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: $(DEV)
@@ -41,4 +42,4 @@ lock:
 	uv pip compile --python-version 3.11 --generate-hashes requirements-dev.in -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

@@ -22,11 +22,14 @@ run: $(RUNTIME)
 
 test: $(DEV)
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lint: $(DEV)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+	$(BIN)/python -m mypy
 
 eval: $(RUNTIME)
 	$(BIN)/python -m bot eval
@@ -41,4 +44,4 @@ lock:
 	uv pip compile --python-version 3.11 --generate-hashes requirements-dev.in -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

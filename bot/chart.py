@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sqlalchemy.orm import Session
 
 from bot.core.format import SIDES
@@ -75,7 +76,9 @@ def render_png(counts: Counts, *, end: dt.date, weeks: int = 8, title: str = "")
         ax.set_xticks(range(len(axis)))
         ax.set_xticklabels(labels, fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        locator = ax.yaxis.get_major_locator()
+        if isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+            locator.set_params(integer=True)
         if i == 0:
             ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 
@@ -82,7 +83,7 @@ def load_gold_positions(path: Path) -> list[GoldPosition]:
     return out
 
 
-def load_gold_articles(path: Path) -> list[dict]:  # type: ignore[type-arg]
+def load_gold_articles(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.chart import COLOURS
 from bot.core.timeline import Change, Month, side_of
@@ -57,7 +58,9 @@ def render_png(
         ax.set_xticks(range(len(months)))
         ax.set_xticklabels([m.period for m in months], fontsize=7, rotation=45, ha="right")
         ax.tick_params(axis="y", labelsize=7)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        locator = ax.yaxis.get_major_locator()
+        if isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+            locator.set_params(integer=True)
         ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     buf = io.BytesIO()

@@ -8,7 +8,7 @@ returns the nearest topics for the caller to suggest.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -45,7 +45,7 @@ class Taxonomy:
     def __contains__(self, topic_id: str) -> bool:
         return topic_id in self.topics
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Topic]:
         return iter(self.topics.values())
 
     def get(self, topic_id: str) -> Topic | None:

@@ -434,9 +434,10 @@ def undo(
                 continue
             if session.get(Position, fields["id"]) is not None:
                 fields.pop("id")
-            session.add(Position(**fields))
+            back = Position(**fields)
+            session.add(back)
             session.flush()
-            statements.add(fields.get("statement_id") or 0)
+            statements.add(back.statement_id or 0)
             restored += 1
             continue
         p = session.get(Position, change.position_id)

@@ -50,8 +50,8 @@ class People:
             for form in (person.name, *person.variants):
                 self._add(form, key)
         for rec in on_record:
-            person = directory.person(rec.name)
-            key = f"p:{person.name}" if person else f"s:{normalise(rec.name)}"
+            known = directory.person(rec.name)
+            key = f"p:{known.name}" if known else f"s:{normalise(rec.name)}"
             speaker = self.speakers.get(key)
             if speaker is None:  # whom they speak for: `fill_actors`, for those shown
                 speaker = self.speakers[key] = Speaker(rec.name, None)

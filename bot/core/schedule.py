@@ -205,9 +205,14 @@ def spec(time_of_day: str, timezone: str, days: str) -> Spec:
 
 
 class HasSchedule(Protocol):
-    time_of_day: str
-    timezone: str
-    days: str
+    """Read-only so frozen rows (SubscriptionRow) and ORM models both satisfy it."""
+
+    @property
+    def time_of_day(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def days(self) -> str: ...
 
 
 def spec_of(sub: HasSchedule | Spec) -> Spec:
@@ -285,7 +290,8 @@ class DueRun:
 
 
 class ScheduledSubscription(HasSchedule, Protocol):
-    id: int
+    @property
+    def id(self) -> int: ...
 
 
 def due_runs(

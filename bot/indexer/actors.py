@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -68,7 +69,7 @@ def _key(text: str) -> str:
 class ActorDirectory:
     """Look-ups from surface forms to people, bodies and states."""
 
-    def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
+    def __init__(self, data: dict[str, Any]) -> None:
         self.states: dict[str, str] = {}  # name form → state
         self.demonyms: dict[str, str] = {}  # demonym → state
         self.aliases: dict[str, str] = {}  # short forms people type, never read in articles

@@ -119,7 +119,9 @@ def article_dated(published: dt.date, precision: str = "day") -> StatedDate:
 
 def date_statement(span: Span, published: dt.date, precision: str = "day") -> StatedDate:
     """The date of the statement in `span` (its evidence), else the article's date."""
-    for sent in span.sents if span.doc.has_annotation("SENT_START") else [span]:
+    # Span.sents exists since spaCy 3.2; spaCy's span.pyi does not declare it
+    sents = span.sents if span.doc.has_annotation("SENT_START") else [span]  # type: ignore[attr-defined]
+    for sent in sents:
         for ent in sent.ents:
             if ent.label_ != "DATE" or _quoted(ent, sent) or not _governs(ent, sent):
                 continue

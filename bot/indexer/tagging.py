@@ -33,8 +33,8 @@ import bisect
 import itertools
 import re
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -273,7 +273,7 @@ class _DocWords(threading.local):
             doc = tok.doc
             if doc is not self.doc:
                 self.doc, self.words = doc, {}
-                self.sentence = list(itertools.accumulate(int(t.is_sent_start) for t in doc))
+                self.sentence = list(itertools.accumulate(int(bool(t.is_sent_start)) for t in doc))
             words = self.words.get(tok.i)
             if words is None:
                 words = self.words[tok.i] = _token_words(tok, self.sentence[tok.i])
@@ -360,6 +360,11 @@ def _word_fits(cw: _CueWord, w: _Word) -> bool:
 class Tagger:
     cues: tuple[_Cue, ...]
     actor_topics: tuple[tuple[str, str], ...] = ()
+    # derived in __post_init__ from `cues`; not constructor arguments, not in the repr
+    _doc_words: _DocWords = field(init=False, repr=False)
+    _exact: dict[str, list[_Cue]] = field(init=False, repr=False)
+    _prefixed: dict[str, list[_Cue]] = field(init=False, repr=False)
+    _order: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         exact: dict[str, list[_Cue]] = {}
@@ -378,7 +383,7 @@ class Tagger:
 
     @property
     def order(self) -> tuple[str, ...]:
-        return self._order  # type: ignore[attr-defined,no-any-return]
+        return self._order
 
     # ---- entry points -------------------------------------------------------------
 
@@ -386,7 +391,7 @@ class Tagger:
         """Topic ids `text` is about, in taxonomy order (for callers without tokens)."""
         return self._choose(_matches(self, text), actor)
 
-    def tags_tokens(self, tokens: Sequence[Token], *, actor: str | None = None) -> list[str]:
+    def tags_tokens(self, tokens: Iterable[Token], *, actor: str | None = None) -> list[str]:
         """Topic ids the clause made of `tokens` is about, in taxonomy order.
 
         Pass the whole clause that carries the stance (its complements and relative
@@ -398,14 +403,14 @@ class Tagger:
         """Where each topic's surviving cues occur (character offsets in `text`)."""
         return _spans(_matches(self, text))
 
-    def spans_tokens(self, tokens: Sequence[Token]) -> dict[str, list[tuple[int, int]]]:
+    def spans_tokens(self, tokens: Iterable[Token]) -> dict[str, list[tuple[int, int]]]:
         """Where each topic's surviving cues occur (character offsets in the doc)."""
         return _spans(self._scan(self._words(tokens)))
 
     # ---- matching -----------------------------------------------------------------
 
     def _words(self, tokens: Iterable[Token]) -> list[_Word]:
-        return self._doc_words.of(tokens)  # type: ignore[attr-defined,no-any-return]
+        return self._doc_words.of(tokens)
 
     def _choose(self, found: list[_Found], actor: str | None) -> list[str]:
         """Every topic with an ordinary cue; a weak cue's topic only where its sentence has
@@ -420,8 +425,8 @@ class Tagger:
         return [t for t in self.order if t in chosen]
 
     def _candidates(self, w: _Word) -> Iterable[_Cue]:
-        exact: dict[str, list[_Cue]] = self._exact  # type: ignore[attr-defined]
-        prefixed: dict[str, list[_Cue]] = self._prefixed  # type: ignore[attr-defined]
+        exact: dict[str, list[_Cue]] = self._exact
+        prefixed: dict[str, list[_Cue]] = self._prefixed
         seen: set[int] = set()
         for key in w.keys:
             for cue in (*exact.get(key, ()), *prefixed.get(key[:3], ())):

@@ -30,6 +30,7 @@ and what a crash at each step leaves behind:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -302,9 +303,7 @@ class DigestRunner:
             # the first part of a resumed run may have been posted just before the previous
             # holder stopped: the poster looks for it first
             key = PartKey(run.id, index, verify=resumed and index == done) if run else None
-            steps.append(
-                lambda thread, part=part, key=key: self._post_part(channel, part, thread, key)
-            )
+            steps.append(functools.partial(self._post_part, channel, part, key=key))
         if png is not None:
             steps.append(
                 lambda thread: self.poster.upload_png(

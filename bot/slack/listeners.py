@@ -27,6 +27,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.core.commands import registry
@@ -69,7 +70,7 @@ _IGNORED_SUBTYPES = frozenset(
 _BUTTON = re.compile(f"^{ACTION_PREFIX}(more|share|run|correct)_\\d+$")
 
 
-def webhook(url: str, retry_handlers: list | None) -> WebhookClient:  # type: ignore[type-arg]
+def webhook(url: str, retry_handlers: list[RetryHandler] | None) -> WebhookClient:
     return WebhookClient(url=url, retry_handlers=retry_handlers or [])
 
 
@@ -77,7 +78,7 @@ def respond_reply(
     url: str | None,
     reply: Reply,
     *,
-    retry_handlers: list | None = None,  # type: ignore[type-arg]
+    retry_handlers: list[RetryHandler] | None = None,
     in_channel: bool = False,
 ) -> None:
     """Answer through a response_url: every page of the reply, in order."""

@@ -196,7 +196,7 @@ class SlackPoster:
                         found,
                     )
                     return found
-            extra = {"metadata": metadata} if metadata is not None else {}
+            # metadata=None is left out of the request by slack_sdk
             resp = self.post_client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread,
@@ -204,7 +204,7 @@ class SlackPoster:
                 blocks=msg["blocks"],
                 unfurl_links=False,
                 unfurl_media=False,
-                **extra,
+                metadata=metadata,
             )
             return str(resp.get("ts"))
 
@@ -261,17 +261,22 @@ class SlackPoster:
             asked = retry_after(state.outcome.exception() if state.outcome else None)
             return asked if asked is not None else exponential(state)
 
+        def warn(state: RetryCallState) -> None:
+            # only exceptions are retried, so a failed outcome always carries one
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "slack: %s failed (%s); retry %d",
+                what,
+                reason(exc) if exc is not None else "?",
+                state.attempt_number,
+            )
+
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait,
             retry=retry_if_exception(transient),
             sleep=self._sleep,
-            before_sleep=lambda state: log.warning(
-                "slack: %s failed (%s); retry %d",
-                what,
-                reason(state.outcome.exception()) if state.outcome else "?",
-                state.attempt_number,
-            ),
+            before_sleep=warn,
             reraise=False,
         )
         try:

@@ -14,7 +14,7 @@ import tempfile
 
 from bot.core import schedule
 from bot.core.commands import REGISTRY, Argument, Command, Ctx, usage_reply
-from bot.core.digest import compose, local_text
+from bot.core.digest import Digest, compose, local_text
 from bot.core.format import plural
 from bot.core.handlers.admin import is_admin
 from bot.core.invocation import Invocation
@@ -189,9 +189,9 @@ def _window(ctx: Ctx) -> tuple[subscriptions.SubscriptionRow | None, dt.datetime
     return sub, (schedule.aware(start) if start else now - PREVIEW_SPAN), now
 
 
-def _compose(  # type: ignore[no-untyped-def]
+def _compose(
     ctx: Ctx, sub: subscriptions.SubscriptionRow | None, start: dt.datetime, end: dt.datetime
-):
+) -> Digest:
     zone = schedule.spec_of(sub).zone if sub else None
     with ctx.services.db.session() as session:
         return compose(

@@ -176,7 +176,7 @@ def _own_subject(verb: Token, keep: set[int]) -> Token | None:
 
 
 def _finite(verb: Token) -> bool:
-    if "Fin" in verb.morph.get("VerbForm") or verb.tag_ in ("VBD", "VBZ", "VBP", "MD"):
+    if "Fin" in verb.morph.get("VerbForm", []) or verb.tag_ in ("VBD", "VBZ", "VBP", "MD"):
         return True
     return any(c.dep_ in ("aux", "auxpass") and _finite(c) for c in verb.children)
 
@@ -627,8 +627,7 @@ def _kind_for(
     if not quoted:
         return "reported" if kind == "quote" and not quoted else kind
     spans = tagger.spans(evidence).get(topic, [])
-    offset = evidence and 0
-    rel = [(s - unit_start + offset, e - unit_start + offset) for s, e in quoted]
+    rel = [(s - unit_start, e - unit_start) for s, e in quoted]
     if spans and all(not any(a <= s < b for a, b in rel) for s, _ in spans):
         return "reported"
     return "quote" if spans else kind

@@ -122,9 +122,9 @@ def _speakers(subj: Token, ctx: ArticleContext, *, allow_state: bool = True) -> 
             return unique
     out: list[Speaker] = []
     for part in _conjuncts(subj):
-        found = resolve_mention(part, ctx, allow_state=allow_state)
-        if found is not None and found not in out:
-            out.append(found)
+        speaker = resolve_mention(part, ctx, allow_state=allow_state)
+        if speaker is not None and speaker not in out:
+            out.append(speaker)
     return out
 
 

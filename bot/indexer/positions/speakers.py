@@ -217,15 +217,12 @@ def _mention(
             # "the US National Security Council": the nationality written beats the
             # state a bare body name usually means
             return Speaker(stated, f"{body.name}", None, "body")
-        named = _name_beside_body(tok, body.name, body.variants)
-        if named:
+        person_name = _name_beside_body(tok, body.name, body.variants)
+        if person_name:
             # "Foreign Office spokesperson Nadia Rahim": a person, even if NER missed it
-            office = (
-                f"{body.name} {TITLE_WORDS.search(full).group(1)}"
-                if TITLE_WORDS.search(full)
-                else body.name
-            )
-            return Speaker(body.actor, named, office, "person")
+            title = TITLE_WORDS.search(full)
+            office = f"{body.name} {title.group(1)}" if title else body.name
+            return Speaker(body.actor, person_name, office, "person")
         return Speaker(body.actor, body.name, None, "body")
     if body is None and tok.pos_ == "NOUN" and (described := _definite_body(tok, ctx)):
         return described

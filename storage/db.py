@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _REVISION = re.compile(r"^revision(?:\s*:[^=]*)?=\s*[\"']([^\"']+)[\"']", re.M)
@@ -32,7 +34,9 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         # The bot's queries are short index probes; PostgreSQL's JIT compiles the ones it
         # guesses expensive and spent ~40 ms doing so on a million positions.
-        options = " ".join(filter(None, [parsed.query.get("options"), "-c jit=off"]))
+        given = parsed.query.get("options")  # a tuple when the URL repeats it
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = " ".join(filter(None, [given, "-c jit=off"]))
         return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -41,7 +45,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")

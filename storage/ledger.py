@@ -18,23 +18,49 @@ from storage.models import Article, Position, Statement, Story
 
 
 class FingerprintLike(Protocol):
-    hash: str
-    simhash: int
-    bands: tuple[int, int, int, int]
+    @property
+    def hash(self) -> str: ...
+
+    @property
+    def simhash(self) -> int: ...
+
+    @property
+    def bands(self) -> tuple[int, int, int, int]: ...
 
 
 class PositionLike(Protocol):
-    actor: str
-    speaker: str | None
-    speaker_office: str | None
-    topic: str
-    claim: str
-    evidence: str
-    kind: str
-    stated_on: str | None
-    stated_basis: str | None
-    stance: str | None
-    stance_cue: str | None
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def speaker(self) -> str | None: ...
+
+    @property
+    def speaker_office(self) -> str | None: ...
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def claim(self) -> str: ...
+
+    @property
+    def evidence(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def stated_on(self) -> str | None: ...
+
+    @property
+    def stated_basis(self) -> str | None: ...
+
+    @property
+    def stance(self) -> str | None: ...
+
+    @property
+    def stance_cue(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -59,16 +85,35 @@ SameStatement = Callable[[PositionLike, StatementReport], bool]
 
 
 class ArticleLike(Protocol):
-    title: str
-    text: str
-    source: str | None
-    url: str | None
-    source_path: str | None
-    origin: str
-    published: dt.date
-    date_precision: str
-    date_basis: str
-    ingested_by: str | None
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def source(self) -> str | None: ...
+
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def source_path(self) -> str | None: ...
+
+    @property
+    def origin(self) -> str: ...
+
+    @property
+    def published(self) -> dt.date: ...
+
+    @property
+    def date_precision(self) -> str: ...
+
+    @property
+    def date_basis(self) -> str: ...
+
+    @property
+    def ingested_by(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, false, func, select, text
 from sqlalchemy.orm import Session
@@ -158,19 +158,27 @@ _STATED_COLS = (
 )
 
 
-def _position(row: Sequence[object]) -> PositionRow:
+def _position(row: Sequence[Any]) -> PositionRow:
     return PositionRow(
-        *row[:9],  # type: ignore[arg-type]
+        id=row[0],
+        actor=row[1],
+        speaker=row[2],
+        speaker_office=row[3],
+        topic=row[4],
+        claim=row[5],
+        evidence=row[6],
+        kind=row[7],
+        published=row[8],
         source=_source(row, 9),
-        stated_on=row[16],  # type: ignore[arg-type]
-        stated_basis=row[17],  # type: ignore[arg-type]
-        statement_id=row[18],  # type: ignore[arg-type]
-        stance=row[19],  # type: ignore[arg-type]
-        stance_cue=row[20],  # type: ignore[arg-type]
+        stated_on=row[16],
+        stated_basis=row[17],
+        statement_id=row[18],
+        stance=row[19],
+        stance_cue=row[20],
     )
 
 
-def _positions_stmt() -> Select[tuple[object, ...]]:
+def _positions_stmt() -> Select[Any]:
     return select(*_POSITION_COLS, *_SOURCE_COLS, *_STATED_COLS).join(
         Article, Position.article_id == Article.id
     )
@@ -372,7 +380,7 @@ def _article(row: Sequence[object]) -> ArticleRow:
     )
 
 
-def _articles_stmt() -> Select[tuple[object, ...]]:
+def _articles_stmt() -> Select[Any]:
     return select(*_SOURCE_COLS, Article.story_id, Article.gist, Article.ingested_at)
 
 
@@ -544,7 +552,8 @@ def _sqlite_ranked(
     snippet = text(
         f"SELECT rowid, {_SNIPPET[fts]} FROM {fts} WHERE {fts} MATCH :q AND rowid IN :ids"
     ).bindparams(bindparam("ids", expanding=True))
-    snippets = dict(session.execute(snippet, {**params, "ids": [i for i, _r in best]}).all())
+    found = session.execute(snippet, {**params, "ids": [i for i, _r in best]}).all()
+    snippets: dict[int, str] = {int(r[0]): r[1] or "" for r in found}
     return [(i, rank, snippets.get(i, "")) for i, rank in best]
 
 

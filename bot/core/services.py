@@ -20,14 +20,21 @@ from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.core.workqueue import WorkQueues
-    from bot.indexer.pipeline import IngestResult
+    from bot.indexer.pipeline import AuditAs, IngestResult
 
 
 class IndexerLike(Protocol):
-    def ingest_url(self, url: str, *, ingested_by: str | None = None) -> IngestResult: ...
+    def ingest_url(
+        self, url: str, *, ingested_by: str | None = None, audit_as: AuditAs | None = None
+    ) -> IngestResult: ...
 
     def ingest_text(
-        self, text: str, *, origin: str = "chat", ingested_by: str | None = None
+        self,
+        text: str,
+        *,
+        origin: str = "chat",
+        ingested_by: str | None = None,
+        audit_as: AuditAs | None = None,
     ) -> IngestResult: ...
 
 

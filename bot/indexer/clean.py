@@ -265,6 +265,7 @@ class _Html:
 
 def _from_html(html: str, url: str | None) -> _Html:
     import trafilatura  # heavy (lxml and friends): only for pages, never for text files
+    from trafilatura.settings import Document
 
     doc = trafilatura.bare_extraction(
         html,
@@ -275,6 +276,8 @@ def _from_html(html: str, url: str | None) -> _Html:
         include_images=False,
         include_links=False,
     )
+    if not isinstance(doc, Document):  # a dict only with as_dict=True, which we never ask
+        doc = None
     text = doc.text if doc is not None and doc.text else ""
     if not text.strip():
         text = trafilatura.html2txt(html) or ""

@@ -30,7 +30,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from bot.indexer.positions.syntax import doc_text
 from bot.indexer.types import ExtractedPosition
 
 if TYPE_CHECKING:
@@ -259,6 +258,10 @@ def classify(span: Span, claim: str | None = None) -> Reading:
 def annotate(doc: Doc, positions: Iterable[ExtractedPosition]) -> list[ExtractedPosition]:
     """Each position with the stance of its evidence, read over the article's parse (the
     evidence is a verbatim slice of the text; one that is not is read as plain text)."""
+    # imported here: the positions package loads spaCy, and the core reads this module's
+    # text classifier (bot.core.divergence) in processes that never parse
+    from bot.indexer.positions.syntax import doc_text
+
     out: list[ExtractedPosition] = []
     for p in positions:
         start = doc_text(doc).find(p.evidence) if p.evidence else -1

@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.core.services import Services
 from bot.settings import Settings
@@ -23,7 +24,7 @@ from bot.slack.listeners import register
 log = logging.getLogger(__name__)
 
 
-def retry_handlers() -> list:  # type: ignore[type-arg]
+def retry_handlers() -> list[RetryHandler]:
     """429s wait out Retry-After; dropped connections are retried once."""
     return [RateLimitErrorRetryHandler(max_retry_count=3), ConnectionErrorRetryHandler()]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.commands import ACTOR, DATE, INT, Option
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.core.commands import ACTOR, DATE, INT, REGISTRY, Option, usage_reply
 from bot.core.format import date_text, shorten, source_label, source_location, strip_marks
 from bot.core.invocation import Invocation
 from bot.core.reply import Action, Block, Buttons, Context, Reply, Section, Span
@@ -16,6 +19,40 @@ UNTIL = Option(
     "until", "Up to: 2018, 2018-01 or 2018-01-05", kind=DATE, end=True, not_before="since"
 )
 PAGE = Option("page", "Which page of the answer", kind=INT, low=1, high=1000, offered=False)
+
+
+@dataclass(frozen=True)
+class TopicAsk:
+    """A topic question's checked filters (/position, /timeline): the topic words are in
+    the invocation; these are what bot.core.commands made of by:, since:, until:, page:."""
+
+    since: dt.date | None
+    until: dt.date | None
+    page: int
+    actor: str | None
+
+
+def topic_ask(name: str, inv: Invocation) -> TopicAsk | Reply:
+    """The filters of a command that takes a topic and BY/SINCE/UNTIL/PAGE, or its usage
+    reply naming what is wrong (no topic, a bad option)."""
+    command = REGISTRY.get(name)
+    assert command is not None
+    problems = list(inv.problems)
+    if not inv.args:
+        problems.insert(0, "Which topic? Try /topics for the list.")
+    if problems:
+        return usage_reply(command, *problems)
+    return TopicAsk(
+        since=date_value(inv.values.get("since")),
+        until=date_value(inv.values.get("until")),
+        page=int(str(inv.values.get("page", 1))),
+        actor=str(inv.values["by"]) if "by" in inv.values else None,
+    )
+
+
+def date_value(value: object) -> dt.date | None:
+    """A date option's checked value (bot.core.commands converts it), or None."""
+    return value if isinstance(value, dt.date) else None
 
 
 def finish(

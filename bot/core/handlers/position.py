@@ -7,14 +7,13 @@ offset so "show more" never repeats a statement.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from types import MappingProxyType
 
-from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx
 from bot.core.divergence import Statement, diverge
 from bot.core.format import PK, SIDES, US, plural, quote, reported_by, shorten
-from bot.core.handlers.common import BY, PAGE, SINCE, UNTIL, finish, hit_blocks
+from bot.core.handlers.common import BY, PAGE, SINCE, UNTIL, finish, hit_blocks, topic_ask
 from bot.core.handlers.correct import correct_actions
 from bot.core.invocation import Invocation
 from bot.core.reply import Action, Block, Buttons, Context, Divider, Header, Reply, Section, Span
@@ -37,18 +36,11 @@ PER_ACTOR = 8  # when one actor was asked for with by:
     rank=0,
 )
 def position(ctx: Ctx, inv: Invocation) -> Reply:
-    command = REGISTRY.get("position")
-    assert command is not None
+    ask = topic_ask("position", inv)
+    if isinstance(ask, Reply):
+        return ask
     services = ctx.services
-    since = date_value(inv.values.get("since"))
-    until = date_value(inv.values.get("until"))
-    page = int(str(inv.values.get("page", 1)))
-    actor = str(inv.values["by"]) if "by" in inv.values else None
-    problems = list(inv.problems)
-    if not inv.args:
-        problems.insert(0, "Which topic? Try /topics for the list.")
-    if problems:
-        return usage_reply(command, *problems)
+    since, until, page, actor = ask.since, ask.until, ask.page, ask.actor
     resolution = services.taxonomy.resolve(inv.argument)
     if resolution.topic is None:
         return unknown_topic(ctx, inv, resolution.suggestions)
@@ -129,11 +121,6 @@ def position(ctx: Ctx, inv: Invocation) -> Reply:
         continuation=continuation,
         after=correct_actions(shown),
     )
-
-
-def date_value(value: object) -> dt.date | None:
-    """A date option's checked value (bot.core.commands converts it), or None."""
-    return value if isinstance(value, dt.date) else None
 
 
 def _with_page(inv: Invocation, page: int) -> dict[str, str]:

@@ -13,10 +13,10 @@ import tempfile
 from dataclasses import replace
 
 from bot.core import timeline as tl
-from bot.core.commands import REGISTRY, Argument, Ctx, usage_reply
+from bot.core.commands import REGISTRY, Argument, Ctx
 from bot.core.format import plural, shorten
-from bot.core.handlers.common import BY, PAGE, SINCE, UNTIL, finish
-from bot.core.handlers.position import date_value, unknown_topic
+from bot.core.handlers.common import BY, PAGE, SINCE, UNTIL, finish, topic_ask
+from bot.core.handlers.position import unknown_topic
 from bot.core.invocation import Invocation
 from bot.core.reply import (
     Action,
@@ -51,18 +51,11 @@ CLAIM_CHARS = 160
     rank=1,
 )
 def timeline(ctx: Ctx, inv: Invocation) -> Reply:
-    command = REGISTRY.get("timeline")
-    assert command is not None
+    ask = topic_ask("timeline", inv)
+    if isinstance(ask, Reply):
+        return ask
     services = ctx.services
-    since = date_value(inv.values.get("since"))
-    until = date_value(inv.values.get("until"))
-    page = int(str(inv.values.get("page", 1)))
-    actor = str(inv.values["by"]) if "by" in inv.values else None
-    problems = list(inv.problems)
-    if not inv.args:
-        problems.insert(0, "Which topic? Try /topics for the list.")
-    if problems:
-        return usage_reply(command, *problems)
+    since, until, page, actor = ask.since, ask.until, ask.page, ask.actor
     resolution = services.taxonomy.resolve(inv.argument)
     if resolution.topic is None:
         return _unknown(ctx, inv, resolution.suggestions)

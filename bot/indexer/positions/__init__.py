@@ -41,9 +41,9 @@ from bot.indexer.positions.attribution import (
     has_unresolved_attribution,
 )
 from bot.indexer.positions.claims import (
-    _dedupe,
-    _kind_for,
     claim_from_tokens,
+    dedupe_positions,
+    kind_for,
 )
 from bot.indexer.positions.speakers import (
     ArticleContext,
@@ -174,10 +174,10 @@ def extract_positions(
                         topic=topic,
                         claim=claim,
                         evidence=evidence,
-                        kind=_kind_for(kind, topic, evidence, quoted, tagger, unit.start),
+                        kind=kind_for(kind, topic, evidence, quoted, tagger, unit.start),
                     )
                 )
-    return _dedupe(out)
+    return dedupe_positions(out)
 
 
 __all__ = ["extract_positions"]

@@ -615,7 +615,7 @@ def claim_problems(
 # ------------------------------------------------------------ kinds and records
 
 
-def _kind_for(
+def kind_for(
     kind: Kind,
     topic: str,
     evidence: str,
@@ -633,7 +633,7 @@ def _kind_for(
     return "quote" if spans else kind
 
 
-def _dedupe(positions: Iterable[ExtractedPosition]) -> list[ExtractedPosition]:
+def dedupe_positions(positions: Iterable[ExtractedPosition]) -> list[ExtractedPosition]:
     seen: set[tuple[str, str | None, str, str]] = set()
     out: list[ExtractedPosition] = []
     for p in positions:

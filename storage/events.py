@@ -16,11 +16,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete, insert, make_url
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
-from storage.models import Base, ProcessedEvent
+from storage.models import ProcessedEvent
 
 KEY_CHARS = 200  # the column's width
 
@@ -35,31 +35,6 @@ def normalise_key(key: str) -> str:
     if len(key) <= KEY_CHARS:
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def claims_database(db: Database) -> Database:
-    """Where delivery keys are claimed for a ledger. On PostgreSQL, the ledger itself (a
-    row insert waits on nobody). On a SQLite file, a small file of its own beside it
-    (`<ledger>.deliveries`): SQLite has one writer per file, and every acknowledgement
-    claims a key, so sharing the ledger's file made acks wait out ingest's batch
-    commits. Every process of one ledger derives the same path, so a retry reaching
-    another process is still recognised. The file holds this one table, created here;
-    its rows live a day, so nothing needs migrating."""
-    url = make_url(db.url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return db
-    side_url = str(url.set(database=f"{url.database}.deliveries"))
-    with _sides_lock:  # one engine per file and process, however many adapters ask
-        side = _sides.get(side_url)
-        if side is None:
-            side = _sides[side_url] = Database(side_url, migrate=False)
-            table = Base.metadata.tables[ProcessedEvent.__tablename__]
-            table.create(side.engine, checkfirst=True)
-    return side
-
-
-_sides: dict[str, Database] = {}
-_sides_lock = threading.Lock()
 
 
 class ProcessedEvents:

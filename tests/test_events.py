@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.events import KEY_CHARS, ProcessedEvents, claims_database, normalise_key
+from storage.events import KEY_CHARS, ProcessedEvents, normalise_key
 from storage.models import ProcessedEvent
 from tests.fake_slack import FakeSlack
 from tests.slack_fixtures import *  # noqa: F403
@@ -144,49 +144,3 @@ def test_claims_from_many_threads_at_once_each_win_once(tmp_path: Path) -> None:
     assert len([k for k in keys if k.startswith("also:")]) == 1
     assert len([k for k in keys if k.startswith("delivery:") and k != "delivery:shared"]) == 20
     db.dispose()
-
-
-def test_sqlite_claims_live_beside_the_ledger_and_never_wait_for_its_writers(
-    tmp_path: Path,
-) -> None:
-    """On a SQLite ledger, delivery keys go to `<ledger>.deliveries`: a claim goes
-    through while another connection holds the ledger's write lock (an ingest batch
-    committing), and a second process's engine on the same ledger sees the claim."""
-    ledger_path = tmp_path / "ledger.db"
-    ledger = Database(f"sqlite:///{ledger_path}")
-    side = claims_database(ledger)
-    assert side is not ledger and side is claims_database(ledger)  # one engine per file
-    assert Path(f"{ledger_path}.deliveries").exists()
-
-    writer = ledger.engine.raw_connection()
-    writer.execute("BEGIN IMMEDIATE")  # the ledger's one write lock, held throughout
-    try:
-        outcome: list[bool] = []
-        claimer = threading.Thread(
-            target=lambda: outcome.append(ProcessedEvents(side).first_time(["slack:1"]))
-        )
-        claimer.start()
-        # with the claims in the ledger's own file this would wait out busy_timeout (30 s)
-        claimer.join(timeout=10)
-        assert outcome == [True], "the claim waited for the ledger's writer"
-    finally:
-        writer.rollback()
-        writer.close()
-
-    with ledger.session() as s:  # the ledger's own table stays empty
-        assert list(s.scalars(select(ProcessedEvent.key))) == []
-    other = Database(str(side.url), migrate=False)  # another process on the same ledger
-    try:
-        assert ProcessedEvents(other).first_time(["slack:1"]) is False
-    finally:
-        other.dispose()
-        ledger.dispose()
-
-
-def test_claims_stay_in_the_ledger_where_its_engine_has_no_single_writer() -> None:
-    """PostgreSQL (and an in-memory SQLite) need no side file."""
-    memory = Database("sqlite://", migrate=False)
-    try:
-        assert claims_database(memory) is memory
-    finally:
-        memory.dispose()

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from bot.core.events import MENTION, SHORTCUT, ButtonPress, CommandEvent, Event
 from bot.core.invocation import parse
 from bot.core.services import Services
-from storage.events import ProcessedEvents, claims_database
+from storage.events import ProcessedEvents
 
 NOT_HERE = "I don't answer in this channel. Ask me in a direct message or an allowed channel."
 NOT_ALLOWED = "Sorry — you are not on the list of people who may add articles."
@@ -61,7 +61,7 @@ class Gate:
 
     def __init__(self, services: Services, processed: ProcessedEvents | None = None) -> None:
         self.services = services
-        self.processed = processed or ProcessedEvents(claims_database(services.db))
+        self.processed = processed or ProcessedEvents(services.db)
 
     def check(self, event: Event) -> Verdict:
         origin = event.origin

@@ -158,7 +158,10 @@ _STATED_COLS = (
 )
 
 
-def _position(row: Sequence[Any]) -> PositionRow:
+def position_row(row: Sequence[Any]) -> PositionRow:
+    """A row of `positions_stmt()`, which other storage modules compose their own queries
+    from (storage.digest_reads, storage.follows, storage.timeline): one definition of a
+    position row's columns and shape."""
     return PositionRow(
         id=row[0],
         actor=row[1],
@@ -178,7 +181,7 @@ def _position(row: Sequence[Any]) -> PositionRow:
     )
 
 
-def _positions_stmt() -> Select[Any]:
+def positions_stmt() -> Select[Any]:
     return select(*_POSITION_COLS, *_SOURCE_COLS, *_STATED_COLS).join(
         Article, Position.article_id == Article.id
     )
@@ -206,7 +209,7 @@ def positions_on(
     ix_positions_topic_repeat_stated; both deliver rows already in order (the id is the
     last column), so a page costs `offset + limit` index steps, not a sort of the topic.
     """
-    stmt = _positions_stmt().where(Position.topic == topic, Position.is_repeat == false())
+    stmt = positions_stmt().where(Position.topic == topic, Position.is_repeat == false())
     if actor is not None:
         stmt = stmt.where(Position.actor == actor)
     excluded = list(exclude_actors)
@@ -218,7 +221,7 @@ def positions_on(
         stmt = stmt.where(Position.stated_date <= until)
     stmt = stmt.order_by(Position.stated_date.desc(), Position.id.desc())
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    return [_position(r) for r in rows]
+    return [position_row(r) for r in rows]
 
 
 def statements_on(
@@ -370,7 +373,7 @@ def topic_counts(session: Session) -> dict[str, TopicCount]:
 # ------------------------------------------------------------------------ articles
 
 
-def _article(row: Sequence[object]) -> ArticleRow:
+def article_row(row: Sequence[object]) -> ArticleRow:
     return ArticleRow(
         id=row[0],  # type: ignore[arg-type]
         story_id=row[7],  # type: ignore[arg-type]
@@ -380,18 +383,18 @@ def _article(row: Sequence[object]) -> ArticleRow:
     )
 
 
-def _articles_stmt() -> Select[Any]:
+def articles_stmt() -> Select[Any]:
     return select(*_SOURCE_COLS, Article.story_id, Article.gist, Article.ingested_at)
 
 
 def latest_articles(session: Session, *, limit: int = 5) -> list[ArticleRow]:
     """The newest articles by publication date, one per story (ix on articles.published)."""
-    stmt = _articles_stmt().order_by(Article.published.desc(), Article.id.desc())
+    stmt = articles_stmt().order_by(Article.published.desc(), Article.id.desc())
     out: list[ArticleRow] = []
     seen: set[int] = set()
     # a few extra rows so that several outlets carrying one story don't crowd the list
     for row in session.execute(stmt.limit(limit * 3)).all():
-        article = _article(row)
+        article = article_row(row)
         if article.story_id in seen:
             continue
         seen.add(article.story_id)
@@ -405,7 +408,7 @@ def changes_since(session: Session, since: dt.datetime, *, limit: int = 5) -> Ch
     """What entered the ledger after `since` (by ingest time, not publication date: a 2017
     article indexed today is news to the reader of the brief)."""
     newest = session.execute(
-        _articles_stmt()
+        articles_stmt()
         .where(Article.ingested_at >= since)  # ix_articles_ingested_at
         .order_by(Article.ingested_at.desc())
         .limit(limit)
@@ -422,7 +425,7 @@ def changes_since(session: Session, since: dt.datetime, *, limit: int = 5) -> Ch
     by_topic = sorted(((t, n) for t, n in counts.items() if n > 0), key=lambda x: (-x[1], x[0]))
     return Changes(
         since=since,
-        articles=tuple(_article(r) for r in newest),
+        articles=tuple(article_row(r) for r in newest),
         article_count=base_articles - gap_articles,
         positions_by_topic=tuple(by_topic),
         position_count=sum(n for _t, n in by_topic),
@@ -628,8 +631,8 @@ def _search_postgres(
 def _article_hits(session: Session, hits: list[tuple[int, float, str]]) -> list[SearchHit]:
     if not hits:
         return []
-    rows = session.execute(_articles_stmt().where(Article.id.in_([h[0] for h in hits]))).all()
-    by_id = {r[0]: _article(r) for r in rows}
+    rows = session.execute(articles_stmt().where(Article.id.in_([h[0] for h in hits]))).all()
+    by_id = {r[0]: article_row(r) for r in rows}
     return [
         SearchHit("article", i, rank, snippet, by_id[i].source)
         for i, rank, snippet in hits
@@ -644,8 +647,8 @@ def _position_hits(
     (one sentence tagged with three topics, or quoted by three outlets, is one hit)."""
     if not hits:
         return []
-    rows = session.execute(_positions_stmt().where(Position.id.in_([h[0] for h in hits]))).all()
-    by_id = {r[0]: _position(r) for r in rows}
+    rows = session.execute(positions_stmt().where(Position.id.in_([h[0] for h in hits]))).all()
+    by_id = {r[0]: position_row(r) for r in rows}
     best: dict[int, tuple[int, float, str, PositionRow]] = {}
     for i, rank, snippet in hits:
         if i in by_id:
@@ -670,11 +673,3 @@ def _position_hits(
             )
         )
     return out
-
-
-# Public names for the row builders other storage modules compose their own queries from
-# (storage.digest_reads, storage.follows): one definition of a row's columns and shape.
-positions_stmt = _positions_stmt
-position_row = _position
-articles_stmt = _articles_stmt
-article_row = _article

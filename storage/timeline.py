@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Position
-from storage.queries import PositionRow, SourceRef
+from storage.models import Position
+from storage.queries import PositionRow, position_row, positions_stmt
 
 MAX_SWEEP = 5000
 
@@ -88,50 +88,5 @@ def rows_by_id(session: Session, ids: Iterable[int]) -> dict[int, PositionRow]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
-    stmt = (
-        select(
-            Position.id,
-            Position.actor,
-            Position.speaker,
-            Position.speaker_office,
-            Position.topic,
-            Position.claim,
-            Position.evidence,
-            Position.kind,
-            Position.published,
-            Position.stated_on,
-            Position.stated_basis,
-            Position.statement_id,
-            Position.stance,
-            Position.stance_cue,
-            Article.id,
-            Article.title,
-            Article.source,
-            Article.url,
-            Article.source_path,
-            Article.published,
-            Article.date_precision,
-        )
-        .join(Article, Position.article_id == Article.id)
-        .where(Position.id.in_(wanted))
-    )
-    out: dict[int, PositionRow] = {}
-    for r in session.execute(stmt).all():
-        out[r[0]] = PositionRow(
-            id=r[0],
-            actor=r[1],
-            speaker=r[2],
-            speaker_office=r[3],
-            topic=r[4],
-            claim=r[5],
-            evidence=r[6],
-            kind=r[7],
-            published=r[8],
-            stated_on=r[9],
-            stated_basis=r[10],
-            statement_id=r[11],
-            stance=r[12],
-            stance_cue=r[13],
-            source=SourceRef(r[14], r[15], r[16], r[17], r[18], r[19], r[20]),
-        )
-    return out
+    rows = session.execute(positions_stmt().where(Position.id.in_(wanted))).all()
+    return {r[0]: position_row(r) for r in rows}

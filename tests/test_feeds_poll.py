@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,6 +25,7 @@ from storage.db import Database
 from storage.models import Article, AuditEntry, FeedEntry
 from tests.feed_site import *  # noqa: F403  (the feed_site fixture)
 from tests.feed_site import ARTICLES, FeedSite, Item, Route, atom, http_date, items_for, rss
+from tests.loopback import *  # noqa: F403  (the autouse `connections` guard: loopback only)
 
 START = dt.datetime(2026, 12, 1, 9, 0)
 
@@ -41,22 +41,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += dt.timedelta(**delta)
-
-
-@pytest.fixture(autouse=True)
-def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    attempts: list[str] = []
-    original = socket.socket.connect
-
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else str(address)
-        attempts.append(host)
-        if not ipaddress.ip_address(host.split("%")[0]).is_loopback:
-            pytest.fail(f"test tried to connect to non-loopback {host}")
-        return original(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    return attempts
 
 
 class Ledger:

@@ -23,6 +23,7 @@ from bot.indexer.fetch import fetch, vet_url
 from bot.indexer.sources import load_url
 from bot.indexer.types import IngestRefused
 from bot.settings import Settings
+from tests.loopback import *  # noqa: F403  (the autouse `connections` guard: loopback only)
 
 PARAGRAPH = (
     "The harbour authority said on Monday that the new ferry route would open in the "
@@ -104,23 +105,6 @@ def server() -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every outgoing connect; refuse (and fail the test) on non-loopback ones."""
-    attempts: list[str] = []
-    original = socket.socket.connect
-
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else str(address)
-        attempts.append(host)
-        if not ipaddress.ip_address(host.split("%")[0]).is_loopback:
-            pytest.fail(f"test tried to connect to non-loopback {host}")
-        return original(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    return attempts
 
 
 def allow(**overrides: Any) -> Settings:

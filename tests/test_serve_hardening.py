@@ -378,6 +378,36 @@ def test_a_replayed_digest_now_posts_one_digest(
         harness.stop()
 
 
+def test_a_replayed_slash_command_is_answered_once_across_processes(
+    seeded_copy_url: str, fake_slack: FakeSlack
+) -> None:
+    """The replay check before the ack is this process's memory; the durable one runs
+    with the work. A replay to the same process is dropped at once; one that reaches
+    another process (a second app over the same ledger) is acknowledged, but its work
+    is dropped before it runs: one answer in all."""
+    first = _slack(seeded_copy_url, fake_slack)
+    other = _slack(seeded_copy_url, fake_slack)
+    try:
+        ts = int(time.time())
+        sent = dict(trigger="77.77.replay", timestamp=ts, response="once")
+        assert first.command("/position", "haqqani", **sent).status == 200
+        fake_slack.wait_for("response_url:once")
+        time.sleep(0.5)  # every message of the answer has arrived
+        answered = len(fake_slack.received("response_url:once"))
+        again = first.command("/position", "haqqani", **sent)
+        assert again.status == 200 and again.body == ""
+        elsewhere = other.command("/position", "haqqani", **sent)
+        assert elsewhere.status == 200
+        fresh = other.command("/position", "haqqani", timestamp=ts, response="fresh")
+        assert fresh.status == 200
+        fake_slack.wait_for("response_url:fresh")  # the other process answers new commands
+        time.sleep(0.5)
+        assert len(fake_slack.received("response_url:once")) == answered
+    finally:
+        first.stop()
+        other.stop()
+
+
 def test_a_replayed_discord_interaction_runs_once(
     seeded_copy_url: str, fake_discord: FakeDiscord
 ) -> None:

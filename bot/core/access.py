@@ -10,8 +10,13 @@ platform:
    are — are always answered: nobody else sees them); a mention there is ignored, since
    any answer would be public;
 2. a request replayed within the signature window (the same Slack trigger_id, the same
-   Discord interaction id) is dropped — remembered in `processed_events`, so a replay
-   reaching a restarted process is still dropped;
+   Discord interaction id) is dropped. Before the ack only this process's memory is
+   asked (a replay to the same process is refused in the ack itself); the durable claim
+   in `processed_events`, which also stops a replay reaching another or a restarted
+   process, is made by `claim` when the work starts, after the ack. That keeps a database
+   write off every acknowledgement (on SQLite it queued behind other writers and was
+   most of an ack's time under load) without letting a replay do anything: its work is
+   dropped before it runs;
 3. what adds to the ledger (/ingest, the "Add to briefing" shortcut) needs ingest
    permission (Services.may_ingest); admin commands check their own, finer rule.
 
@@ -47,6 +52,12 @@ class Verdict:
 ALLOW = Verdict(True)
 
 
+def delivery_keys(event: Event) -> tuple[str, ...]:
+    """The keys a delivery is remembered by: none for a source without ids (the console)."""
+    origin = event.origin
+    return (f"{origin.platform}:delivery:{origin.delivery}",) if origin.delivery else ()
+
+
 def runs(event: Event) -> str | None:
     """The command an event will run, if any: what the permission check looks at."""
     if isinstance(event, CommandEvent):
@@ -62,18 +73,24 @@ class Gate:
     def __init__(self, services: Services, processed: ProcessedEvents | None = None) -> None:
         self.services = services
         self.processed = processed or ProcessedEvents(services.db)
+        self.recent = SeenKeys()
 
     def check(self, event: Event) -> Verdict:
+        """Before the ack: in memory only (see the module docstring for the replay rule)."""
         origin = event.origin
         if not origin.direct and not self.services.answers_in(origin.channel):
             return Verdict(False, None if event.kind == MENTION else NOT_HERE)
-        if origin.delivery and not self.processed.first_time(
-            [f"{origin.platform}:delivery:{origin.delivery}"]
-        ):
+        keys = delivery_keys(event)
+        if keys and not self.recent.first_time(*keys):
             return Verdict(False, None, repeated=True)
         if runs(event) in INGESTING and not self.services.may_ingest(origin.user, origin.platform):
             return Verdict(False, NOT_ALLOWED)
         return ALLOW
+
+    def claim(self, keys: tuple[str, ...]) -> bool:
+        """The durable replay check, made when the work starts: False when any process
+        has claimed these keys before (the work is then dropped unrun)."""
+        return not keys or self.processed.first_time(keys)
 
 
 class SeenKeys:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.core.access import Deliveries, Gate, Verdict
+from bot.core.access import Deliveries, Gate, Verdict, delivery_keys
 from bot.core.commands import Ctx, dispatch, registry
 from bot.core.events import (
     MENTION,
@@ -73,6 +73,7 @@ class Plan:
     work: Callable[[], Answer | None] | None = None
     what: str = ""  # for the logs: "/position", "button share"
     fails_to: str = PRIVATE  # where the failure sentence goes
+    claim: tuple[str, ...] = ()  # delivery keys claimed durably before the work runs
 
 
 def shared(reply: Reply, by: str | None) -> Reply:
@@ -121,12 +122,14 @@ class Inbound:
 
     def plan(self, event: Event) -> Plan:
         if isinstance(event, CommandEvent):
-            return self._command(event)
-        if isinstance(event, ButtonPress):
-            return self._button(event)
-        if event.how == SHORTCUT:
-            return self._shortcut(event)
-        return self._message(event)
+            plan = self._command(event)
+        elif isinstance(event, ButtonPress):
+            plan = self._button(event)
+        elif event.how == SHORTCUT:
+            plan = self._shortcut(event)
+        else:
+            plan = self._message(event)
+        return replace(plan, claim=delivery_keys(event))
 
     def reserve(self, event: Event, plan: Plan) -> Ticket | Refusal:
         return self.services.work.reserve(plan.lane, event.origin.platform, event.origin.user)
@@ -135,8 +138,12 @@ class Inbound:
 
     def perform(self, plan: Plan, deliver: Callable[[Answer], None]) -> None:
         """Run the plan's work and deliver its answer; a failure is logged and delivered as
-        one sentence. Never raises."""
+        one sentence. Never raises. A replayed delivery that got past the ack (it reached
+        another process, or this one after a restart) stops here, unrun."""
         try:
+            if not self.gate.claim(plan.claim):
+                log.info("%s: dropped a replayed delivery %s", plan.what, plan.claim[0])
+                return
             if plan.now is not None:
                 answer: Answer | None = Answer(plan.now)
             else:

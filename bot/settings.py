@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     work_queue_limit: int = 100  # jobs waiting per pool; past it, "busy, try again"
     per_user_ingests: int = 2  # a user's running + waiting ingests
     per_user_queries: int = 4  # a user's running + waiting queries
+    # CPU niceness of bulk indexing from the command line (`ingest`, `feeds poll`): a
+    # bulk load beside a live bot yields the CPU to it, so acknowledgements (3 s, hard)
+    # never queue behind spaCy; 0 keeps the normal priority
+    batch_nice: int = Field(default=10, ge=0, le=19)
 
     # Who may do what (empty = everyone in the workspace)
     ingest_allowed_users: CsvList = []

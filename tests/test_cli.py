@@ -227,3 +227,35 @@ def test_actor_aliases_agree_between_cli_and_chat(db_copy: Path) -> None:
     chat = run(db_copy, "ask", "/position haqqani by:pk")
     assert chat.returncode == 0, chat.stderr
     assert "I don't know the actor" not in chat.stdout and "Pakistan" in chat.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no CPU niceness on this platform")
+@pytest.mark.parametrize(("setting", "lowered"), [(7, 7), (0, 0)])
+def test_bulk_indexing_lowers_its_own_cpu_priority(setting: int, lowered: int) -> None:
+    """BATCH_NICE lowers the priority of the process that indexes in bulk (0: unchanged),
+    so a bulk ingest beside a live bot never competes with its acks on equal terms."""
+    probe = (
+        "import os; from bot.cli.common import as_batch_work; "
+        f"before = os.nice(0); as_batch_work({setting}); print(os.nice(0) - before)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) == lowered
+
+
+def test_batch_nice_out_of_range_is_refused_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "BATCH_NICE": "25", "DATABASE_URL": sqlite_url(tmp_path / "x.db")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", "-"],
+        cwd=ROOT,
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "BATCH_NICE" in proc.stderr.upper()
+    assert_no_traceback(proc)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot import bootstrap
+from bot.cli.common import as_batch_work
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -128,8 +128,8 @@ def poll(
     recorded and the feed backed off)."""
     from bot.indexer.feeds import ERROR, FeedPoller
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    services = _services()
+    services = bootstrap.boot(serving=True).services  # cron keeps the log of what it did
+    as_batch_work(services.settings.batch_nice)
     try:
         poller = FeedPoller(
             services.db, services.settings, lambda: services.indexer, lambda: services.taxonomy

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot import bootstrap
-from bot.cli.common import fail
+from bot.cli.common import as_batch_work, fail
 
 
 def ingest(
@@ -28,6 +28,7 @@ def ingest(
 
     boot = bootstrap.boot()
     settings = boot.settings
+    as_batch_work(settings.batch_nice)
     indexer = boot.indexer()
     counts: Counter[str] = Counter()
     failures: list[tuple[str, str]] = []

@@ -121,3 +121,25 @@ def test_search_ranks_snippets_and_survives_fts_syntax(services: Services) -> No
         for hostile in ['"', "NEAR(", "a* -b", "title:x", "AND OR NOT", "(((", "'; drop"]:
             queries.search(s, hostile)
         assert queries.search(s, "   ") == ([], [])
+
+
+def test_latest_positions_for_many_topics_match_one_probe_each(services: Services) -> None:
+    """The batched look-up /brief uses gives, per topic and actor, what a probe of that
+    pair alone gives: the newest statement, with its other reports."""
+    topics = ["haqqani-network", "trust", "no-such-topic"]
+    actors = ["Pakistan", "United States", "China", "India"]
+    with services.db.session() as s:
+        batched = queries.latest_positions(s, topics, actors)
+        for topic in topics:
+            for actor in actors:
+                alone = queries.positions_on(s, topic, actor=actor, limit=1)
+                got = batched.get(topic, {}).get(actor)
+                if not alone:
+                    assert got is None
+                    continue
+                assert got is not None and got.id == alone[0].id
+                again = queries.statements_on(s, topic, actor=actor, limit=1)[0]
+                assert got.also_reported == again.also_reported
+        assert "no-such-topic" not in batched
+        assert list(batched["haqqani-network"]) == ["Pakistan", "United States", "China"]
+        assert queries.latest_positions(s, [], actors) == {}

@@ -64,7 +64,7 @@ def brief(ctx: Ctx, inv: Invocation) -> Reply:
             window_start = (newest - ACTIVE_WINDOW) if newest else None
             topics = queries.most_active_topics(session, since=window_start, limit=TOPICS)
             articles = queries.latest_articles(session, limit=ARTICLES)
-        stances = {t: queries.latest_position_by_actor(session, t, SIDES) for t, _n in topics}
+        stances = queries.latest_positions(session, [t for t, _n in topics], SIDES)
         changes = queries.changes_since(session, now - CHANGE_WINDOW)
     title = f"Brief: {topic.label}" if topic else "Brief: US–Pakistan relations"
     blocks: list[Block] = [Header(shorten(title, 140))]
@@ -96,7 +96,7 @@ def brief(ctx: Ctx, inv: Invocation) -> Reply:
         name = label.label if label else topic_id
         heading = f"{name}" + (f" — {plural(n, 'statement')} in the last year" if n else "")
         blocks.append(Section((Span(shorten(heading, 200), bold=True),)))
-        sides = stances[topic_id]
+        sides = stances.get(topic_id, {})
         if not sides:
             blocks.append(Context("Neither side is on record."))
         for side in SIDES:

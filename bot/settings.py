@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     work_queue_limit: int = 100  # jobs waiting per pool; past it, "busy, try again"
     per_user_ingests: int = 2  # a user's running + waiting ingests
     per_user_queries: int = 4  # a user's running + waiting queries
+    # Answers to read-only commands (/position, /search, /brief …) computed in worker
+    # processes of their own, at lower CPU priority, so their work never holds the
+    # interpreter an acknowledgement needs (Slack's 3 s limit is hard; a response_url
+    # answer may come seconds later); 0 computes them in the serving process
+    answer_processes: int = Field(default=1, ge=0, le=16)
+    answer_nice: int = Field(default=5, ge=0, le=19)
     # CPU niceness of bulk indexing from the command line (`ingest`, `feeds poll`): a
     # bulk load beside a live bot yields the CPU to it, so acknowledgements (3 s, hard)
     # never queue behind spaCy; 0 keeps the normal priority

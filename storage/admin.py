@@ -83,6 +83,18 @@ def custom_aliases(session: Session) -> list[tuple[str, str]]:
     return [(a, t) for a, t in rows]
 
 
+def taxonomy_stamp(session: Session) -> tuple[int, int]:
+    """How many topics and aliases admins have added: they are only ever added, so a
+    process whose stamp differs has missed an addition made by another process."""
+    row = session.execute(
+        select(
+            select(func.count()).select_from(CustomTopic).scalar_subquery(),
+            select(func.count()).select_from(TopicAlias).scalar_subquery(),
+        )
+    ).one()
+    return (int(row[0]), int(row[1]))
+
+
 def add_topic(session: Session, topic_id: str, label: str, *, by: str | None) -> None:
     session.add(CustomTopic(topic_id=topic_id, label=label, added_by=by))
     session.flush()  # a concurrent duplicate fails here, inside the caller's transaction

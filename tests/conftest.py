@@ -54,6 +54,12 @@ from storage.db import Database
 
 SEED_COUNT = 5
 
+# Answers are computed in the serving process in tests unless a test asks for answer
+# worker processes itself (tests/test_answer_workers.py): a worker cannot see what a test
+# injects into its Services (a frozen clock, a fake indexer), and booting one per harness
+# would add seconds to every chat test.
+os.environ.setdefault("ANSWER_PROCESSES", "0")
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"

@@ -235,8 +235,8 @@ def test_bulk_indexing_lowers_its_own_cpu_priority(setting: int, lowered: int) -
     """BATCH_NICE lowers the priority of the process that indexes in bulk (0: unchanged),
     so a bulk ingest beside a live bot never competes with its acks on equal terms."""
     probe = (
-        "import os; from bot.cli.common import as_batch_work; "
-        f"before = os.nice(0); as_batch_work({setting}); print(os.nice(0) - before)"
+        "import os; from bot.priority import lower_priority; "
+        f"before = os.nice(0); lower_priority({setting}); print(os.nice(0) - before)"
     )
     proc = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot import bootstrap
-from bot.cli.common import as_batch_work
+from bot.priority import lower_priority
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -129,7 +129,7 @@ def poll(
     from bot.indexer.feeds import ERROR, FeedPoller
 
     services = bootstrap.boot(serving=True).services  # cron keeps the log of what it did
-    as_batch_work(services.settings.batch_nice)
+    lower_priority(services.settings.batch_nice)
     try:
         poller = FeedPoller(
             services.db, services.settings, lambda: services.indexer, lambda: services.taxonomy

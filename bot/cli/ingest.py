@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from bot import bootstrap
-from bot.cli.common import as_batch_work, fail
+from bot.cli.common import fail
+from bot.priority import lower_priority
 
 
 def ingest(
@@ -28,7 +29,7 @@ def ingest(
 
     boot = bootstrap.boot()
     settings = boot.settings
-    as_batch_work(settings.batch_nice)
+    lower_priority(settings.batch_nice)
     indexer = boot.indexer()
     counts: Counter[str] = Counter()
     failures: list[tuple[str, str]] = []

@@ -85,6 +85,9 @@ class Command:
     # not given.
     hint: str | None = None
     rank: int = 100  # place in /help and the platforms' menus; ties keep registration order
+    # reads the ledger and nothing of this process's own state (its schedulers, its
+    # indexer, an injected clock): may be answered by an answer worker process
+    reads_only: bool = False
 
     @property
     def description(self) -> str:
@@ -120,6 +123,7 @@ class Registry:
         short: str | None = None,
         hint: str | None = None,
         rank: int = 100,
+        reads_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self._commands[name] = Command(
@@ -134,6 +138,7 @@ class Registry:
                 short=short,
                 hint=hint,
                 rank=rank,
+                reads_only=reads_only,
             )
             for n in (name, *aliases):
                 self._names[n] = name

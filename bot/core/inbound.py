@@ -144,6 +144,7 @@ class Inbound:
             if not self.gate.claim(plan.claim):
                 log.info("%s: dropped a replayed delivery %s", plan.what, plan.claim[0])
                 return
+            self.services.keep_taxonomy_current()
             if plan.now is not None:
                 answer: Answer | None = Answer(plan.now)
             else:

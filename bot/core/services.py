@@ -19,6 +19,7 @@ from storage import admin
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.answer_workers import AnswerWorkers
     from bot.core.workqueue import WorkQueues
     from bot.indexer.pipeline import AuditAs, IngestResult
 
@@ -60,6 +61,8 @@ class Services:
     schedulers: Schedulers = field(default_factory=Schedulers)
     _indexer: IndexerLike | None = field(default=None, init=False, repr=False)
     _work: WorkQueues | None = field(default=None, init=False, repr=False)
+    _answers: AnswerWorkers | None = field(default=None, init=False, repr=False)
+    _taxonomy_stamp: tuple[int, int] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
@@ -77,7 +80,17 @@ class Services:
             topics, aliases = admin.custom_topics(session), admin.custom_aliases(session)
         base = load_taxonomy(self.settings.topics_path)
         self.taxonomy = base.with_additions(topics, aliases)
+        self._taxonomy_stamp = (len(topics), len(aliases))
         return self.taxonomy
+
+    def keep_taxonomy_current(self) -> None:
+        """Rebuild the taxonomy when another process (another bot process, an answer
+        worker's parent) has added a topic or an alias since: one small count query, so
+        a topic added on one process resolves on every other at once."""
+        with self.db.session() as session:
+            stamp = admin.taxonomy_stamp(session)
+        if stamp != self._taxonomy_stamp:
+            self.refresh_taxonomy()
 
     @property
     def indexer(self) -> IndexerLike:
@@ -98,12 +111,30 @@ class Services:
                 self._work = WorkQueues.from_settings(self.settings)
             return self._work
 
+    @property
+    def answers(self) -> AnswerWorkers | None:
+        """The answer worker processes (ANSWER_PROCESSES), started on first use; None
+        when answers are computed in this process."""
+        from bot.answer_workers import AnswerWorkers, in_memory
+
+        if self.settings.answer_processes <= 0 or in_memory(self.db.url):
+            return None
+
+        with self._lock:
+            if self._answers is None:
+                self._answers = AnswerWorkers(self.settings, self.db.url)
+            return self._answers
+
     def close(self) -> None:
-        """Stop the work pools (queued jobs are dropped) and release the database."""
+        """Stop the work pools (queued jobs are dropped), the answer workers, and release
+        the database."""
         with self._lock:
             work, self._work = self._work, None
+            answers, self._answers = self._answers, None
         if work is not None:
             work.shutdown(wait=False)
+        if answers is not None:
+            answers.shutdown()
         self.db.dispose()
 
     def actor(self, text: str) -> str | None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.format import plural
 
@@ -53,6 +54,43 @@ class Ticket:
     def start(self, job: Callable[[], None]) -> None:
         if not self._take():
             return
+        self._run_here(job)
+
+    def start_elsewhere(
+        self, submit: Callable[[], Future[Any]], fallback: Callable[[], None]
+    ) -> None:
+        """Run the job in another process (`submit` hands it over and returns its future);
+        the slot is held until the future settles. The job never raises, so a future that
+        fails means it never ran to the end there (the workers are gone, it could not be
+        sent): `fallback`, the same job, then runs on this lane's pool. Its delivery claim
+        (bot.core.inbound) keeps a job that did get as far as answering from answering
+        twice."""
+        if not self._take():
+            return
+        try:
+            future = submit()
+        except Exception:
+            log.warning(
+                "work: could not hand a %s job over; running it here", self.lane, exc_info=True
+            )
+            self._run_here(fallback)
+            return
+
+        def settled(done: Future[Any]) -> None:
+            if done.cancelled() or done.exception() is not None:
+                log.warning(
+                    "work: a %s job failed elsewhere (%r); running it here",
+                    self.lane,
+                    None if done.cancelled() else done.exception(),
+                )
+                self._run_here(fallback)
+                return
+            self._queues._done(self.lane, self._key)
+
+        future.add_done_callback(settled)
+
+    def _run_here(self, job: Callable[[], None]) -> None:
+        """Run the job on this lane's thread pool, then give the slot back."""
 
         def run() -> None:
             try:

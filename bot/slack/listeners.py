@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse
@@ -46,6 +47,7 @@ from bot.core.inbound import CHANNEL, NO_REPLY_ADDRESS, THREAD, Answer, Inbound,
 from bot.core.reply import Reply, message
 from bot.core.services import Services
 from bot.core.workqueue import Refusal
+from bot.settings import Settings
 from bot.slack.images import send_images
 from bot.slack.manifest import SHORTCUT_ID
 from bot.slack.markup import is_chat_link, plain, without_mentions
@@ -94,6 +96,40 @@ def respond_reply(
         resp = client.send_dict(payload)
         if resp.status_code >= 400:
             log.warning("response_url answered %s: %s", resp.status_code, resp.body)
+
+
+_clients: dict[tuple[str, str | None], WebClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _client_for(settings: Settings) -> WebClient:
+    """This process's WebClient for these settings (an answer worker builds its own)."""
+    from bot.slack.app import build_client
+
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    key = (settings.slack_api_url, token)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = build_client(settings)
+        return _clients[key]
+
+
+@dataclass(frozen=True)
+class ResponseURLDelivery:
+    """An answer through a response_url, with its pictures, sent from whichever process
+    computed it: plain data, so it can travel to an answer worker (bot.answer_workers)."""
+
+    url: str
+    channel: str | None
+    user: str | None
+
+    def send(self, answer: Answer, services: Services) -> None:
+        client = _client_for(services.settings)
+        public = answer.where == CHANNEL
+        respond_reply(
+            self.url, answer.reply, retry_handlers=client.retry_handlers, in_channel=public
+        )
+        send_images(client, answer.reply, channel=self.channel, user=self.user, private=not public)
 
 
 def post_reply(client: WebClient, channel: str, reply: Reply, *, thread_ts: str | None) -> None:
@@ -257,6 +293,7 @@ class Listeners:
     def __init__(self, services: Services, client: WebClient) -> None:
         self.core = Inbound(services)
         self.work = services.work
+        self.answers = services.answers  # worker processes for read-only answers, or None
         self.client = client
         self.retry = client.retry_handlers
 
@@ -382,7 +419,13 @@ class Listeners:
             ack(text=plan.ack)
         else:
             ack()
-        ticket.start(lambda: self.core.perform(plan, self.respond(url, event.origin)))
+        here = lambda: self.core.perform(plan, self.respond(url, event.origin))  # noqa: E731
+        answers = self.answers
+        if answers is not None and answers.takes(event):
+            delivery = ResponseURLDelivery(url, event.origin.channel, event.origin.user)
+            ticket.start_elsewhere(lambda: answers.submit(event, delivery), here)
+        else:
+            ticket.start(here)
 
     def button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()

@@ -41,6 +41,7 @@ CHANGE_WINDOW = dt.timedelta(days=7)
     argument=Argument("topic", "Only this topic: alias or id, e.g. safe havens"),
     short="The state of the relationship, and what changed this week",
     rank=1,
+    reads_only=True,
 )
 def brief(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("brief")

@@ -18,6 +18,7 @@ from storage import queries
     example="/topics",
     short="The topic taxonomy with counts",
     rank=4,
+    reads_only=True,
 )
 def topics(ctx: Ctx, inv: Invocation) -> Reply:
     taxonomy = ctx.services.taxonomy
@@ -54,6 +55,7 @@ def topics(ctx: Ctx, inv: Invocation) -> Reply:
     usage="/help",
     example="/help",
     short="Every command with an example",
+    reads_only=True,
 )
 def help_(ctx: Ctx, inv: Invocation) -> Reply:
     blocks: list[Block] = [Header("US–Pakistan briefing bot")]

@@ -34,6 +34,7 @@ PER_ACTOR = 8  # when one actor was asked for with by:
     options=(BY, SINCE, UNTIL, PAGE),
     short="What each side has said on a topic, with sources",
     rank=0,
+    reads_only=True,
 )
 def position(ctx: Ctx, inv: Invocation) -> Reply:
     ask = topic_ask("position", inv)

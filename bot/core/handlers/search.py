@@ -22,6 +22,7 @@ LIMIT = 6
     argument=Argument("words", "Words to look for, e.g. trust deficit", required=True),
     short="Full-text search over articles and positions",
     rank=2,
+    reads_only=True,
 )
 def search(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("search")

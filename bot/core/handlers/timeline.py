@@ -49,6 +49,7 @@ CLAIM_CHARS = 160
     options=(BY, SINCE, UNTIL, PAGE),
     short="How a topic moved, month by month, with stance changes",
     rank=1,
+    reads_only=True,
 )
 def timeline(ctx: Ctx, inv: Invocation) -> Reply:
     ask = topic_ask("timeline", inv)

@@ -38,6 +38,7 @@ UNKNOWN_PRESS = "outlet not known"
     argument=Argument("name", "A speaker's name, e.g. blinken or shahbaz", required=True),
     short="A speaker's offices, statements by topic and press coverage",
     rank=2,
+    reads_only=True,
 )
 def who(ctx: Ctx, inv: Invocation) -> Reply:
     command = REGISTRY.get("who")

@@ -119,14 +119,16 @@ class WorkQueues:
         ingest_workers: int = 2,
         query_workers: int = 4,
         queue_limit: int = 100,
+        query_queue_limit: int | None = None,
         per_user: dict[str, int] | None = None,
     ) -> None:
         self._pools = {
             INGEST: ThreadPoolExecutor(ingest_workers, thread_name_prefix="work-ingest"),
             QUERY: ThreadPoolExecutor(query_workers, thread_name_prefix="work-query"),
         }
-        self._limit = {INGEST: ingest_workers + queue_limit, QUERY: query_workers + queue_limit}
-        self._per_user = {INGEST: 2, QUERY: 4, **(per_user or {})}
+        query_line = queue_limit if query_queue_limit is None else query_queue_limit
+        self._limit = {INGEST: ingest_workers + queue_limit, QUERY: query_workers + query_line}
+        self._per_user = {INGEST: 2, QUERY: 20, **(per_user or {})}
         self._held: dict[str, dict[str, int]] = {INGEST: {}, QUERY: {}}
         self._total = {INGEST: 0, QUERY: 0}
         self._lock = threading.Lock()
@@ -137,6 +139,7 @@ class WorkQueues:
             ingest_workers=settings.ingest_workers,  # type: ignore[attr-defined]
             query_workers=settings.query_workers,  # type: ignore[attr-defined]
             queue_limit=settings.work_queue_limit,  # type: ignore[attr-defined]
+            query_queue_limit=settings.query_queue_limit,  # type: ignore[attr-defined]
             per_user={
                 INGEST: settings.per_user_ingests,  # type: ignore[attr-defined]
                 QUERY: settings.per_user_queries,  # type: ignore[attr-defined]

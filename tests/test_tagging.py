@@ -280,3 +280,51 @@ def test_docs_tagged_in_turn_and_in_threads_keep_their_own_words(mini, nlp):
     worker.join()
     assert results == [["intelligence", "aid"]]
     assert mini.tags_tokens(first) == ["aid"]
+
+
+# A whole-relationship topic (`whole: true`, alliance) narrowed by "in"/"on" to a field
+# another topic names is filed under that field only; a field no topic names, or a phrase
+# nested deeper than the field itself, leaves the relationship in place.
+# (phenomenon, sentence, topics that must be there, topics that must not)
+NARROWED: list[tuple[str, str, list[str], list[str]]] = [
+    ("relationship as such", "Both governments pledged to expand ties.", ["alliance"], []),
+    (
+        "ties narrowed to a field",
+        "The two leaders agreed to expand ties in oil and gas exploration.",
+        ["economy-trade"],
+        ["alliance"],
+    ),
+    (
+        "partnership narrowed to coordinated fields",
+        "The envoys talked about deepening the partnership in trade and investment.",
+        ["economy-trade"],
+        ["alliance"],
+    ),
+    (
+        "a conjunct shares the field",
+        "They want to expand the partnership in trade as well as people-to-people ties.",
+        ["economy-trade"],
+        ["alliance"],
+    ),
+    (
+        "a field no topic names",
+        "Both sides vowed to strengthen relations in every sphere.",
+        ["alliance"],
+        [],
+    ),
+    (
+        "a phrase nested in the object is no field",
+        "Officials spoke of improving relations on the basis of mutual respect.",
+        ["alliance", "trust"],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "present", "absent"), NARROWED, ids=[c[0] for c in NARROWED]
+)
+def test_relationship_narrowed_to_a_field(shipped, nlp, name, text, present, absent):
+    topics = shipped.tags_tokens(nlp(text))
+    assert set(present) <= set(topics)
+    assert not set(absent) & set(topics)

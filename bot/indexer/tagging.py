@@ -18,6 +18,9 @@ A cue is read in context, by rules that hold for every topic rather than per wor
   name; cues written with a capital letter in the YAML *are* names and match anywhere;
 - a match inside a longer match of another topic gives way to it ("drug trade" is not
   also "trade", "no-confidence motion" is not "confidence").
+- a cue of a topic that is a relationship as a whole (`whole: true`) gives way when an
+  "in"/"on" phrase narrows it to a field another topic's cue names ("expand ties in
+  critical minerals" is trade, not the relationship as such).
 
 Every topic with a surviving ordinary cue is kept, so a sentence about aid cuts *and*
 safe havens carries both. Weak cues (generic words such as "relationship") count only in
@@ -360,6 +363,8 @@ def _word_fits(cw: _CueWord, w: _Word) -> bool:
 class Tagger:
     cues: tuple[_Cue, ...]
     actor_topics: tuple[tuple[str, str], ...] = ()
+    # topics about a relationship as a whole (`whole: true`): see `_narrowed`
+    whole_topics: frozenset[str] = frozenset()
     # derived in __post_init__ from `cues`; not constructor arguments, not in the repr
     _doc_words: _DocWords = field(init=False, repr=False)
     _exact: dict[str, list[_Cue]] = field(init=False, repr=False)
@@ -451,6 +456,8 @@ class Tagger:
             and (m.cue.name or not _inside_name(m, words))
             and not _epithet(m, words)
         ]
+        if self.whole_topics:
+            kept = [m for m in kept if not _narrowed(m, kept, words, self.whole_topics)]
         return [
             _Found(
                 words[m.first].start,
@@ -516,6 +523,57 @@ def _inside_other(m: _Match, matches: list[_Match]) -> bool:
         if m.partner >= 0 and o.first <= m.partner < o.last and not m.cue.weak:
             return True
     return False
+
+
+# prepositions that narrow a relationship to a field: "ties in minerals", "talks on trade"
+DOMAIN_PREPS = frozenset({"in", "on"})
+FIELD_DEPS = frozenset({"conj", "compound", "amod", "nmod", "appos"})
+
+
+def _narrowed(m: _Match, kept: list[_Match], words: list[_Word], whole: frozenset[str]) -> bool:
+    """A cue of a whole-relationship topic whose noun (or the verb acting on it) is narrowed
+    to a field that another topic's cue names: "expanding ties in critical minerals",
+    "partnership in trade and energy", "suspended cooperation on counterterrorism" are
+    about that field, not the relationship as such."""
+    if m.cue.topic not in whole:
+        return False
+    noun = words[m.last - 1].token
+    if noun is None or noun.pos_ not in NOUNS:
+        return False
+    frame = [noun]
+    if m.partner >= 0 and words[m.partner].token is not None:
+        frame.append(words[m.partner].token)  # type: ignore[arg-type]
+    if noun.dep_ == "conj":
+        frame.append(noun.head)  # "partnership in trade … as well as people-to-people ties"
+    field_tokens = {
+        t.i
+        for f in frame
+        for prep in f.children
+        if prep.dep_ == "prep" and prep.lower_ in DOMAIN_PREPS
+        for obj in prep.children
+        if obj.dep_ == "pobj"
+        for t in _field(obj)
+    }
+    if not field_tokens:
+        return False
+    return any(
+        o.cue.topic != m.cue.topic
+        and not o.cue.weak
+        and words[o.first].token is not None
+        and words[o.first].token.i in field_tokens  # type: ignore[union-attr]
+        for o in kept
+    )
+
+
+def _field(obj: Token) -> list[Token]:
+    """The field a preposition names: its object with the objects coordinated with it and
+    their modifiers ("critical minerals and mining"), not phrases nested in it ("on the
+    basis of mutual respect" names no field)."""
+    out = [obj]
+    for child in obj.children:
+        if child.dep_ in FIELD_DEPS:
+            out.extend(_field(child))
+    return out
 
 
 def _inside_name(m: _Match, words: list[_Word]) -> bool:
@@ -629,4 +687,5 @@ def build_tagger(taxonomy: Taxonomy) -> Tagger:
                 cues.extend(_parse_cues(topic.id, raw, weak))
         if topic.actor:
             actor_topics.append((topic.actor, topic.id))
-    return Tagger(tuple(cues), tuple(actor_topics))
+    whole = frozenset(t.id for t in taxonomy if t.whole)
+    return Tagger(tuple(cues), tuple(actor_topics), whole)

@@ -328,3 +328,45 @@ def test_relationship_narrowed_to_a_field(shipped, nlp, name, text, present, abs
     topics = shipped.tags_tokens(nlp(text))
     assert set(present) <= set(topics)
     assert not set(absent) & set(topics)
+
+
+# A lower-case remit in an office's title says who someone is, not what they said; the same
+# word governed by anything else still names the topic.
+# (phenomenon, sentence, topic, whether it must be filed)
+TITLES: list[tuple[str, str, str, bool]] = [
+    (
+        "envoy's remit",
+        "The new envoy for reconciliation arrived in the capital on Monday.",
+        "afghan-peace-process",
+        False,
+    ),
+    (
+        "minister's remit",
+        "The minister for human rights spoke to reporters after the hearing.",
+        "pakistan-stability",
+        False,
+    ),
+    (
+        "adviser's remit",
+        "An adviser on counterterrorism resigned last week.",
+        "counterterrorism",
+        False,
+    ),
+    (
+        "the same word as the stance",
+        "The envoy pressed for reconciliation with the insurgents.",
+        "afghan-peace-process",
+        True,
+    ),
+    (
+        "a remit's nested phrase is not the title",
+        "The envoy called for talks on the withdrawal of troops.",
+        "afghanistan-war",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "topic", "filed"), TITLES, ids=[c[0] for c in TITLES])
+def test_a_title_remit_is_not_a_stance(shipped, nlp, name, text, topic, filed):
+    assert (topic in shipped.tags_tokens(nlp(text))) is filed

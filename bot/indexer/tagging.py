@@ -16,6 +16,8 @@ A cue is read in context, by rules that hold for every topic rather than per wor
   neighbours", "both nuclear powers", "terror-hit Pakistan") is an epithet, not a stance;
 - a lower-case cue inside a longer capitalised name ("Democratic Party") is part of the
   name; cues written with a capital letter in the YAML *are* names and match anywhere;
+- a lower-case cue naming an office's remit ("the new envoy for reconciliation", "the
+  minister for human rights") is a title written in lower case, treated like a name;
 - a match inside a longer match of another topic gives way to it ("drug trade" is not
   also "trade", "no-confidence motion" is not "confidence").
 - a cue of a topic that is a relationship as a whole (`whole: true`) gives way when an
@@ -453,7 +455,7 @@ class Tagger:
             m
             for m in matches
             if not _inside_other(m, matches)
-            and (m.cue.name or not _inside_name(m, words))
+            and (m.cue.name or not (_inside_name(m, words) or _in_title(m, words)))
             and not _epithet(m, words)
         ]
         if self.whole_topics:
@@ -599,6 +601,46 @@ def _inside_name(m: _Match, words: list[_Word]) -> bool:
     return (start_char, end_char) != (words[m.first].start, words[m.last - 1].end) and (
         start_char <= words[m.first].start and words[m.last - 1].end <= end_char
     )
+
+
+# Offices named by their remit: "envoy for reconciliation", "minister for human rights".
+ROLE_NOUNS = frozenset(
+    {
+        "envoy",
+        "ambassador",
+        "representative",
+        "minister",
+        "secretary",
+        "adviser",
+        "advisor",
+        "coordinator",
+        "czar",
+        "tsar",
+        "commissioner",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+    }
+)
+TITLE_PREPS = frozenset({"for", "on", "of"})
+
+
+def _in_title(m: _Match, words: list[_Word]) -> bool:
+    """A lower-case cue that only names an office's remit ("the new envoy for
+    reconciliation in Afghanistan", "the minister for human rights") is part of a title,
+    written in lower case, like the capitalised names `_inside_name` sets aside: it says
+    who someone is, not what they said."""
+    tok = words[m.first].token
+    if tok is None:
+        return False
+    node = tok
+    for _ in range(4):
+        if node.dep_ == "prep" and node.lower_ in TITLE_PREPS:
+            return node.head.lemma_.lower() in ROLE_NOUNS
+        if node.head.i == node.i:
+            return False
+        node = node.head
+    return False
 
 
 def _name_span(tok: Token) -> tuple[int, int] | None:

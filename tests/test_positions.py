@@ -437,6 +437,25 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "a meeting that only dates a statement is not an act of its own",
+        "Foreign Minister Shah Mehmood Qureshi said the tariff talks had gone well, after he "
+        "met with Antony Blinken.",
+        [("Pakistan", "Shah Mehmood Qureshi", "economy-trade", "reported")],
+        [("Pakistan", "alliance")],
+    ),
+    (
+        "a meeting reported in its own right is an act",
+        "Antony Blinken met Shah Mehmood Qureshi in New York on Tuesday.",
+        [("United States", "Antony Blinken", "alliance", "action")],
+        [],
+    ),
+    (
+        "another act in a time clause is still reported",
+        "Pakistan protested after the United States suspended military aid to the country.",
+        [("United States", None, "security-aid", "action")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

@@ -437,6 +437,8 @@ ACT_NOUNS: dict[str, str | None] = {
 
 UNCERTAIN_MODALS = frozenset(["could", "might", "may", "should", "can"])
 CONDITIONAL_MARKS = frozenset(["if", "unless", "whether"])
+# subordinators and prepositions that date one clause by another ("after he met …")
+TIME_MARKS = frozenset(["after", "before", "since", "until", "following"])
 
 
 UNNAMED = re.compile(

@@ -370,3 +370,23 @@ TITLES: list[tuple[str, str, str, bool]] = [
 @pytest.mark.parametrize(("name", "text", "topic", "filed"), TITLES, ids=[c[0] for c in TITLES])
 def test_a_title_remit_is_not_a_stance(shipped, nlp, name, text, topic, filed):
     assert (topic in shipped.tags_tokens(nlp(text))) is filed
+
+
+# A weak cue (a generic word that names a topic only for want of a better one) counts only
+# where it is what the clause is about, not inside a phrase of place, company or means.
+# (phenomenon, sentence, topic, whether it must be filed)
+WEAK_PLACE: list[tuple[str, str, str, bool]] = [
+    ("company", "The minister was delighted to be dining with an old friend.", "alliance", False),
+    ("means", "Nothing could have been done without their assistance.", "security-aid", False),
+    ("place", "The envoy spoke to reporters at the White House.", "alliance", False),
+    ("subject", "The relationship has never been stronger.", "alliance", True),
+    ("what is talked about", "They talked about the relationship for an hour.", "alliance", True),
+    ("object", "Congress has still not released the funding.", "security-aid", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "topic", "filed"), WEAK_PLACE, ids=[c[0] for c in WEAK_PLACE]
+)
+def test_weak_cue_in_a_scene_setting_phrase(shipped, nlp, name, text, topic, filed):
+    assert (topic in shipped.tags_tokens(nlp(text))) is filed

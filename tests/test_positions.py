@@ -456,6 +456,24 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "a state's pressure with an infinitive is its stance",
+        "Pakistan faces growing U.S. pressure to act against militant groups.",
+        [("United States", None, "counterterrorism", "reported")],
+        [],
+    ),
+    (
+        "a possessed demand with an infinitive",
+        "Washington's demand to extradite the militant commanders angered Islamabad.",
+        [("United States", None, "counterterrorism", "reported")],
+        [],
+    ),
+    (
+        "a state's pressure with nothing demanded is no stance",
+        "U.S. pressure on Islamabad over the militant groups is mounting.",
+        [],
+        [("United States", "counterterrorism")],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

@@ -273,6 +273,7 @@ STANCE_NOUNS = frozenset(["stance", "position", "view", "contention", "belief", 
 # Speech nouns whose owner spoke: "X's announcement that …", "her warning that …".
 ATTRIBUTION_NOUNS = frozenset(
     [
+        "pressure",
         "announcement",
         "warning",
         "statement",

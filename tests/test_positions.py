@@ -474,6 +474,13 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("United States", "counterterrorism")],
     ),
     (
+        "he/she: a known person named earlier in the sentence, whatever the entity type",
+        "Shah Mehmood Qureshi said the talks on tariffs were going well. Under Trump, "
+        "Washington has raised duties on many partners, a policy he says will end unfair trade.",
+        [("United States", "Donald Trump", "economy-trade", "reported")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

@@ -481,6 +481,24 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "receiving money is no act of hosting: a name is two capitalised words",
+        "Imran Khan received billions in aid from donors.",
+        [],
+        [("Pakistan", "security-aid")],
+    ),
+    (
+        "receiving a named visitor is an act",
+        "Imran Khan received Alice Wells in Islamabad on Monday.",
+        [("Pakistan", "Imran Khan", "alliance", "action")],
+        [],
+    ),
+    (
+        "a relative clause describing the object is not what was received",
+        "Pakistan has received money through schemes under which Washington reimburses the army.",
+        [],
+        [("Pakistan", "security-aid"), ("Pakistan", "alliance")],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

@@ -65,8 +65,17 @@ def _act_class(tok: Token) -> tuple[str, str | None] | None:
 
 
 def _objects_text(tok: Token) -> str:
+    """The words of what the verb acts on, without relative clauses describing them ("aid
+    through programmes under which Washington pays …" receives no one called Washington)."""
+    described = {
+        t.i
+        for c in tok.children
+        for d in c.subtree
+        if d.dep_ == "relcl" and d.i != tok.i
+        for t in d.subtree
+    }
     return " ".join(
-        tok.doc[c.left_edge.i : c.right_edge.i + 1].text
+        "".join(t.text_with_ws for t in c.subtree if t.i not in described).strip()
         for c in tok.children
         if c.dep_ in ("dobj", "nsubjpass", "prep", "xcomp", "ccomp", "dative", "attr", "advcl")
     )

@@ -499,6 +499,23 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("Pakistan", "security-aid"), ("Pakistan", "alliance")],
     ),
     (
+        "the speaker's own words in a relative clause on them are theirs too",
+        "Donald Trump, who last year accused Pakistan of deceit, said on Monday that "
+        "relations would improve.",
+        [
+            ("United States", "Donald Trump", "trust", "reported"),
+            ("United States", "Donald Trump", "alliance", "reported"),
+        ],
+        [],
+    ),
+    (
+        "a relative clause that reports nothing adds nothing",
+        "Donald Trump, who visited the border last year, said on Monday that relations "
+        "would improve.",
+        [("United States", "Donald Trump", "alliance", "reported")],
+        [("United States", "border-management")],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

@@ -230,6 +230,16 @@ VOCABULARY: list[tuple[str, str, str]] = [
     ("refugees", "Pakistan began deporting undocumented migrants.", "afghan-refugees"),
     ("border fence", "The army has fenced most of the frontier.", "border-management"),
     ("nuclear programme", "Inspectors asked about the missile programme.", "nuclear"),
+    (
+        "deal with the Taliban, phrase hung on the verb",
+        "The United States signed a deal with the Taliban in February.",
+        "afghan-peace-process",
+    ),
+    (
+        "accord with the Taliban, phrase hung on the noun taking it",
+        "The envoy attended the signing of an accord with the Taliban.",
+        "afghan-peace-process",
+    ),
 ]
 
 
@@ -247,6 +257,12 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
     ("drug trade is not trade", "The drug trade funds the insurgency.", "economy-trade"),
     ("verb secure", "The envoy helped Pakistan secure a loan.", "pakistan-stability"),
     ("no-confidence is not trust", "The no-confidence motion passed late at night.", "trust"),
+    (
+        "a deal with the Taliban is not trade",
+        "The United States signed a deal with the Taliban in February.",
+        "economy-trade",
+    ),
+    ("funding is not the Fund", "Congress cut funding for the programme.", "economy-trade"),
     (
         "a party, not democracy",
         "Two Democratic senators wrote to the secretary.",

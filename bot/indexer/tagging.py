@@ -11,7 +11,10 @@ A cue is read in context, by rules that hold for every topic rather than per wor
 - a cue marked noun-only (`aid/n`) does not match the verb ("Pakistan aided the raid"),
   one marked verb-only (`partner/v`) not the noun, adjective-only (`secure/a`) not the verb;
 - a `head ~ dependent` cue needs both words, one governing the other within two
-  dependency steps ("withdraw ~ troop*": "withdrew its troops", "the troop withdrawal");
+  dependency steps ("withdraw ~ troop*": "withdrew its troops", "the troop withdrawal"),
+  or the dependent in a phrase the parser hung on the word that takes the head ("signed
+  a deal with the Taliban"); a dependent written with a capital letter is a name and
+  must be capitalised in the text ("Fund" is not "funding");
 - a cue that only modifies a noun naming a country or its kind ("nuclear-armed
   neighbours", "both nuclear powers", "terror-hit Pakistan") is an epithet, not a stance;
 - a lower-case cue inside a longer capitalised name ("Democratic Party") is part of the
@@ -197,6 +200,9 @@ class _CueWord:
     # "a": the adjective only ("secure/a Pakistan", not "help Pakistan secure a loan")
     only: str
     derived: frozenset[str]
+    # written with a capital letter ("Fund", "Taliban"): a name, so only a capitalised
+    # word is it ("funding for the programme" is not the IMF's programme)
+    capital: bool = False
 
 
 Slot = tuple[_CueWord, ...]  # alternatives for one word of a cue ("troop*|force*")
@@ -238,10 +244,11 @@ def _parse_slot(piece: str) -> Slot:
         if alt[-2:] in ("/n", "/v", "/a"):
             alt, only = alt[:-2], alt[-1]
         prefix = alt.endswith("*")
+        capital = alt[:1].isupper()
         alt = alt.rstrip("*").lower().replace("’", "'").removesuffix("'s")
         if alt:
             derived = frozenset() if prefix or only else _derived(alt)
-            out.append(_CueWord(alt, prefix, only, derived))
+            out.append(_CueWord(alt, prefix, only, derived, capital))
     return tuple(out)
 
 
@@ -348,6 +355,12 @@ def _words_of_text(text: str) -> list[_Word]:
 
 def _slot_fits(slot: Slot, w: _Word) -> bool:
     return any(_word_fits(cw, w) for cw in slot)
+
+
+def _partner_fits(slot: Slot, w: _Word) -> bool:
+    """A `head ~ dependent` cue's dependent: as `_slot_fits`, and a dependent written with
+    a capital letter is a name, so it must be capitalised in the text."""
+    return any(_word_fits(cw, w) and (w.capitalised or not cw.capital) for cw in slot)
 
 
 def _word_fits(cw: _CueWord, w: _Word) -> bool:
@@ -498,7 +511,7 @@ def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
     head = words[h].token
     if head is None:
         near = range(max(0, h - 4), min(len(words), h + 5))
-        return next((j for j in near if j != h and _slot_fits(cue.partner, words[j])), None)
+        return next((j for j in near if j != h and _partner_fits(cue.partner, words[j])), None)
     # "withdrew all troops", "troop withdrawal", "mend relations": two steps up or down
     tokens = {head.i}
     up = head
@@ -512,11 +525,21 @@ def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
     for child in head.children:
         tokens.add(child.i)
         tokens.update(c.i for c in child.children)
+    if head.dep_ in ("dobj", "pobj", "nsubjpass"):
+        # "signed a deal with the Taliban", "the signing of a deal with the Taliban": the
+        # parser often hangs the phrase on the verb or noun that takes the head word
+        governor = head.head.head if head.dep_ == "pobj" else head.head
+        for prep in governor.children:
+            if prep.dep_ == "prep" and prep.i > head.i:
+                tokens.update(c.i for c in prep.children if c.dep_ == "pobj")
     return next(
         (
             j
             for j, w in enumerate(words)
-            if j != h and w.token is not None and w.token.i in tokens and _slot_fits(cue.partner, w)
+            if j != h
+            and w.token is not None
+            and w.token.i in tokens
+            and _partner_fits(cue.partner, w)
         ),
         None,
     )

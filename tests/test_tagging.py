@@ -406,3 +406,13 @@ WEAK_PLACE: list[tuple[str, str, str, bool]] = [
 )
 def test_weak_cue_in_a_scene_setting_phrase(shipped, nlp, name, text, topic, filed):
     assert (topic in shipped.tags_tokens(nlp(text))) is filed
+
+
+def test_a_clause_that_is_only_a_scene_names_no_topic(shipped, nlp):
+    """What remains of a statement once its attribution is cut may be the place phrase
+    alone ("…told reporters at the White House:"): its weak cue is still only a scene."""
+    doc = nlp("The president spoke to reporters at the White House.")
+    at = next(t for t in doc if t.lower_ == "at")
+    assert shipped.tags_tokens(list(at.subtree)) == []
+    house = next(t for t in doc if t.lower_ == "house")
+    assert "alliance" in shipped.tags_tokens(list(house.subtree))  # the name on its own

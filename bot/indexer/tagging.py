@@ -751,9 +751,12 @@ def _adjunct(tok: Token | None, inside: set[int]) -> bool:
     if tok is None:
         return False
     node = tok
-    while node.i in inside and node.head.i != node.i and node.head.i in inside:
+    while node.i in inside:
+        # the clause's own top word counts too: content that is only "at the White House"
         if node.dep_ == "prep" and node.lower_ in ADJUNCT_PREPS:
             return True
+        if node.head.i == node.i:
+            break
         node = node.head
     return False
 

@@ -516,6 +516,13 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [("United States", "border-management")],
     ),
     (
+        "an emphatic reflexive is not the speaker: the name before it is",
+        "Washington is aware of Pakistan's value and President Donald Trump had himself "
+        "praised Islamabad's role in countering terrorism.",
+        [("United States", "Donald Trump", "counterterrorism", "reported")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

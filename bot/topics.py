@@ -27,6 +27,9 @@ class Topic:
     cues: tuple[str, ...] = ()
     weak_cues: tuple[str, ...] = ()
     actor: str | None = None  # positions voiced by this actor are about this topic
+    # the topic is a relationship as a whole: its cue narrowed to another topic's domain
+    # ("ties in minerals", "cooperation on counterterrorism") is that topic, not this one
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
             tuple(spec.get("cues", [])),
             tuple(spec.get("weak_cues", [])),
             spec.get("actor"),
+            bool(spec.get("whole", False)),
         )
         topics[topic_id] = topic
         for name in (topic_id, spec["label"], *aliases):

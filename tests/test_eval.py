@@ -80,11 +80,13 @@ def test_summaries_cover_at_least_lead3(report: Report, record_property) -> None
 
 DEV = ROOT / ".." / "shared" / "spec" / "dev"
 # Floors on 20 real articles nobody tuned the rules for (`../shared/spec/dev`). At the
-# time of writing `python -m bot eval --corpus ../shared/spec/dev` gives F1 0.769 (P 0.733,
-# R 0.808) and no wrong-state line. The floors are the project's targets (F1 ≥ 0.75,
-# wrong state ≤ 2% of stored positions), with precision held near where it is.
-MIN_DEV_F1 = 0.75
-MIN_DEV_PRECISION = 0.70
+# time of writing `python -m bot eval --corpus ../shared/spec/dev` gives F1 0.806 (P 0.780,
+# R 0.833) and no wrong-state line. The floors sit just under those figures (the project's
+# targets are F1 ≥ 0.75 and wrong state ≤ 2% of stored positions), so a change that gives
+# back the precision won by general rules fails here.
+MIN_DEV_F1 = 0.79
+MIN_DEV_PRECISION = 0.76
+MIN_DEV_RECALL = 0.80
 MAX_DEV_WRONG_STATE_SHARE = 0.02
 
 
@@ -109,6 +111,7 @@ def test_dev_set_floors(dev_report: Report, record_property) -> None:  # type: i
     assert s.gold == 120
     assert s.f1 >= MIN_DEV_F1, dev_report.render(errors=True)
     assert s.precision >= MIN_DEV_PRECISION, dev_report.render(errors=True)
+    assert s.recall >= MIN_DEV_RECALL, dev_report.render(errors=True)
 
 
 @pytest.mark.slow

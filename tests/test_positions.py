@@ -437,6 +437,92 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "a meeting that only dates a statement is not an act of its own",
+        "Foreign Minister Shah Mehmood Qureshi said the tariff talks had gone well, after he "
+        "met with Antony Blinken.",
+        [("Pakistan", "Shah Mehmood Qureshi", "economy-trade", "reported")],
+        [("Pakistan", "alliance")],
+    ),
+    (
+        "a meeting reported in its own right is an act",
+        "Antony Blinken met Shah Mehmood Qureshi in New York on Tuesday.",
+        [("United States", "Antony Blinken", "alliance", "action")],
+        [],
+    ),
+    (
+        "another act in a time clause is still reported",
+        "Pakistan protested after the United States suspended military aid to the country.",
+        [("United States", None, "security-aid", "action")],
+        [],
+    ),
+    (
+        "a state's pressure with an infinitive is its stance",
+        "Pakistan faces growing U.S. pressure to act against militant groups.",
+        [("United States", None, "counterterrorism", "reported")],
+        [],
+    ),
+    (
+        "a possessed demand with an infinitive",
+        "Washington's demand to extradite the militant commanders angered Islamabad.",
+        [("United States", None, "counterterrorism", "reported")],
+        [],
+    ),
+    (
+        "a state's pressure with nothing demanded is no stance",
+        "U.S. pressure on Islamabad over the militant groups is mounting.",
+        [],
+        [("United States", "counterterrorism")],
+    ),
+    (
+        "he/she: a known person named earlier in the sentence, whatever the entity type",
+        "Shah Mehmood Qureshi said the talks on tariffs were going well. Under Trump, "
+        "Washington has raised duties on many partners, a policy he says will end unfair trade.",
+        [("United States", "Donald Trump", "economy-trade", "reported")],
+        [],
+    ),
+    (
+        "receiving money is no act of hosting: a name is two capitalised words",
+        "Imran Khan received billions in aid from donors.",
+        [],
+        [("Pakistan", "security-aid")],
+    ),
+    (
+        "receiving a named visitor is an act",
+        "Imran Khan received Alice Wells in Islamabad on Monday.",
+        [("Pakistan", "Imran Khan", "alliance", "action")],
+        [],
+    ),
+    (
+        "a relative clause describing the object is not what was received",
+        "Pakistan has received money through schemes under which Washington reimburses the army.",
+        [],
+        [("Pakistan", "security-aid"), ("Pakistan", "alliance")],
+    ),
+    (
+        "the speaker's own words in a relative clause on them are theirs too",
+        "Donald Trump, who last year accused Pakistan of deceit, said on Monday that "
+        "relations would improve.",
+        [
+            ("United States", "Donald Trump", "trust", "reported"),
+            ("United States", "Donald Trump", "alliance", "reported"),
+        ],
+        [],
+    ),
+    (
+        "a relative clause that reports nothing adds nothing",
+        "Donald Trump, who visited the border last year, said on Monday that relations "
+        "would improve.",
+        [("United States", "Donald Trump", "alliance", "reported")],
+        [("United States", "border-management")],
+    ),
+    (
+        "an emphatic reflexive is not the speaker: the name before it is",
+        "Washington is aware of Pakistan's value and President Donald Trump had himself "
+        "praised Islamabad's role in countering terrorism.",
+        [("United States", "Donald Trump", "counterterrorism", "reported")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

@@ -230,6 +230,16 @@ VOCABULARY: list[tuple[str, str, str]] = [
     ("refugees", "Pakistan began deporting undocumented migrants.", "afghan-refugees"),
     ("border fence", "The army has fenced most of the frontier.", "border-management"),
     ("nuclear programme", "Inspectors asked about the missile programme.", "nuclear"),
+    (
+        "deal with the Taliban, phrase hung on the verb",
+        "The United States signed a deal with the Taliban in February.",
+        "afghan-peace-process",
+    ),
+    (
+        "accord with the Taliban, phrase hung on the noun taking it",
+        "The envoy attended the signing of an accord with the Taliban.",
+        "afghan-peace-process",
+    ),
 ]
 
 
@@ -247,6 +257,12 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
     ("drug trade is not trade", "The drug trade funds the insurgency.", "economy-trade"),
     ("verb secure", "The envoy helped Pakistan secure a loan.", "pakistan-stability"),
     ("no-confidence is not trust", "The no-confidence motion passed late at night.", "trust"),
+    (
+        "a deal with the Taliban is not trade",
+        "The United States signed a deal with the Taliban in February.",
+        "economy-trade",
+    ),
+    ("funding is not the Fund", "Congress cut funding for the programme.", "economy-trade"),
     (
         "a party, not democracy",
         "Two Democratic senators wrote to the secretary.",
@@ -280,3 +296,123 @@ def test_docs_tagged_in_turn_and_in_threads_keep_their_own_words(mini, nlp):
     worker.join()
     assert results == [["intelligence", "aid"]]
     assert mini.tags_tokens(first) == ["aid"]
+
+
+# A whole-relationship topic (`whole: true`, alliance) narrowed by "in"/"on" to a field
+# another topic names is filed under that field only; a field no topic names, or a phrase
+# nested deeper than the field itself, leaves the relationship in place.
+# (phenomenon, sentence, topics that must be there, topics that must not)
+NARROWED: list[tuple[str, str, list[str], list[str]]] = [
+    ("relationship as such", "Both governments pledged to expand ties.", ["alliance"], []),
+    (
+        "ties narrowed to a field",
+        "The two leaders agreed to expand ties in oil and gas exploration.",
+        ["economy-trade"],
+        ["alliance"],
+    ),
+    (
+        "partnership narrowed to coordinated fields",
+        "The envoys talked about deepening the partnership in trade and investment.",
+        ["economy-trade"],
+        ["alliance"],
+    ),
+    (
+        "a conjunct shares the field",
+        "They want to expand the partnership in trade as well as people-to-people ties.",
+        ["economy-trade"],
+        ["alliance"],
+    ),
+    (
+        "a field no topic names",
+        "Both sides vowed to strengthen relations in every sphere.",
+        ["alliance"],
+        [],
+    ),
+    (
+        "a phrase nested in the object is no field",
+        "Officials spoke of improving relations on the basis of mutual respect.",
+        ["alliance", "trust"],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "present", "absent"), NARROWED, ids=[c[0] for c in NARROWED]
+)
+def test_relationship_narrowed_to_a_field(shipped, nlp, name, text, present, absent):
+    topics = shipped.tags_tokens(nlp(text))
+    assert set(present) <= set(topics)
+    assert not set(absent) & set(topics)
+
+
+# A lower-case remit in an office's title says who someone is, not what they said; the same
+# word governed by anything else still names the topic.
+# (phenomenon, sentence, topic, whether it must be filed)
+TITLES: list[tuple[str, str, str, bool]] = [
+    (
+        "envoy's remit",
+        "The new envoy for reconciliation arrived in the capital on Monday.",
+        "afghan-peace-process",
+        False,
+    ),
+    (
+        "minister's remit",
+        "The minister for human rights spoke to reporters after the hearing.",
+        "pakistan-stability",
+        False,
+    ),
+    (
+        "adviser's remit",
+        "An adviser on counterterrorism resigned last week.",
+        "counterterrorism",
+        False,
+    ),
+    (
+        "the same word as the stance",
+        "The envoy pressed for reconciliation with the insurgents.",
+        "afghan-peace-process",
+        True,
+    ),
+    (
+        "a remit's nested phrase is not the title",
+        "The envoy called for talks on the withdrawal of troops.",
+        "afghanistan-war",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "topic", "filed"), TITLES, ids=[c[0] for c in TITLES])
+def test_a_title_remit_is_not_a_stance(shipped, nlp, name, text, topic, filed):
+    assert (topic in shipped.tags_tokens(nlp(text))) is filed
+
+
+# A weak cue (a generic word that names a topic only for want of a better one) counts only
+# where it is what the clause is about, not inside a phrase of place, company or means.
+# (phenomenon, sentence, topic, whether it must be filed)
+WEAK_PLACE: list[tuple[str, str, str, bool]] = [
+    ("company", "The minister was delighted to be dining with an old friend.", "alliance", False),
+    ("means", "Nothing could have been done without their assistance.", "security-aid", False),
+    ("place", "The envoy spoke to reporters at the White House.", "alliance", False),
+    ("subject", "The relationship has never been stronger.", "alliance", True),
+    ("what is talked about", "They talked about the relationship for an hour.", "alliance", True),
+    ("object", "Congress has still not released the funding.", "security-aid", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "topic", "filed"), WEAK_PLACE, ids=[c[0] for c in WEAK_PLACE]
+)
+def test_weak_cue_in_a_scene_setting_phrase(shipped, nlp, name, text, topic, filed):
+    assert (topic in shipped.tags_tokens(nlp(text))) is filed
+
+
+def test_a_clause_that_is_only_a_scene_names_no_topic(shipped, nlp):
+    """What remains of a statement once its attribution is cut may be the place phrase
+    alone ("…told reporters at the White House:"): its weak cue is still only a scene."""
+    doc = nlp("The president spoke to reporters at the White House.")
+    at = next(t for t in doc if t.lower_ == "at")
+    assert shipped.tags_tokens(list(at.subtree)) == []
+    house = next(t for t in doc if t.lower_ == "house")
+    assert "alliance" in shipped.tags_tokens(list(house.subtree))  # the name on its own

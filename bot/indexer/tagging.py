@@ -11,20 +11,36 @@ A cue is read in context, by rules that hold for every topic rather than per wor
 - a cue marked noun-only (`aid/n`) does not match the verb ("Pakistan aided the raid"),
   one marked verb-only (`partner/v`) not the noun, adjective-only (`secure/a`) not the verb;
 - a `head ~ dependent` cue needs both words, one governing the other within two
-  dependency steps ("withdraw ~ troop*": "withdrew its troops", "the troop withdrawal");
+  dependency steps ("withdraw ~ troop*": "withdrew its troops", "the troop withdrawal"),
+  or the dependent in a phrase the parser hung on the word that takes the head ("signed
+  a deal with the Taliban"); a dependent written with a capital letter is a name and
+  must be capitalised in the text ("Fund" is not "funding");
 - a cue that only modifies a noun naming a country or its kind ("nuclear-armed
   neighbours", "both nuclear powers", "terror-hit Pakistan") is an epithet, not a stance;
 - a lower-case cue inside a longer capitalised name ("Democratic Party") is part of the
   name; cues written with a capital letter in the YAML *are* names and match anywhere;
+- a lower-case cue naming an office's remit ("the new envoy for reconciliation", "the
+  minister for human rights") is a title written in lower case, treated like a name;
 - a match inside a longer match of another topic gives way to it ("drug trade" is not
   also "trade", "no-confidence motion" is not "confidence").
+- a cue of a topic that is a relationship as a whole (`whole: true`) gives way when an
+  "in"/"on" phrase narrows it to a field another topic's cue names ("expand ties in
+  critical minerals" is trade, not the relationship as such).
 
 Every topic with a surviving ordinary cue is kept, so a sentence about aid cuts *and*
 safe havens carries both. Weak cues (generic words such as "relationship") count only in
 a sentence where no ordinary cue of any topic matched, so they name the topic of an
 otherwise untagged sentence (a quote's "I love Pakistan.") without adding noise to a
-tagged one. Tried and rejected: competing per clause instead of per sentence (seeds
-precision fell from 0.92 to 0.74: generic words in subordinate clauses became topics).
+tagged one. A weak cue in a scene-setting phrase ("meeting with my friend",
+"without their assistance", "told reporters at the White House") does not count at all:
+it is not what the clause is about.
+
+Tried and rejected: competing per clause instead of per sentence (seeds precision fell
+from 0.92 to 0.74: generic words in subordinate clauses became topics); counting ordinary
+cues in relative clauses or "since/after" adjuncts only where nothing else matched (dev
+recall fell 0.808 to 0.767: the annotators file topics named in relative clauses);
+ranking a statement's topics by how deep their cues sit in the parse (true and false
+extra topics sit at the same depths).
 """
 
 from __future__ import annotations
@@ -184,6 +200,9 @@ class _CueWord:
     # "a": the adjective only ("secure/a Pakistan", not "help Pakistan secure a loan")
     only: str
     derived: frozenset[str]
+    # written with a capital letter ("Fund", "Taliban"): a name, so only a capitalised
+    # word is it ("funding for the programme" is not the IMF's programme)
+    capital: bool = False
 
 
 Slot = tuple[_CueWord, ...]  # alternatives for one word of a cue ("troop*|force*")
@@ -225,10 +244,11 @@ def _parse_slot(piece: str) -> Slot:
         if alt[-2:] in ("/n", "/v", "/a"):
             alt, only = alt[:-2], alt[-1]
         prefix = alt.endswith("*")
+        capital = alt[:1].isupper()
         alt = alt.rstrip("*").lower().replace("’", "'").removesuffix("'s")
         if alt:
             derived = frozenset() if prefix or only else _derived(alt)
-            out.append(_CueWord(alt, prefix, only, derived))
+            out.append(_CueWord(alt, prefix, only, derived, capital))
     return tuple(out)
 
 
@@ -337,6 +357,12 @@ def _slot_fits(slot: Slot, w: _Word) -> bool:
     return any(_word_fits(cw, w) for cw in slot)
 
 
+def _partner_fits(slot: Slot, w: _Word) -> bool:
+    """A `head ~ dependent` cue's dependent: as `_slot_fits`, and a dependent written with
+    a capital letter is a name, so it must be capitalised in the text."""
+    return any(_word_fits(cw, w) and (w.capitalised or not cw.capital) for cw in slot)
+
+
 def _word_fits(cw: _CueWord, w: _Word) -> bool:
     if cw.prefix:
         return any(k.startswith(cw.text) for k in w.keys)
@@ -360,6 +386,8 @@ def _word_fits(cw: _CueWord, w: _Word) -> bool:
 class Tagger:
     cues: tuple[_Cue, ...]
     actor_topics: tuple[tuple[str, str], ...] = ()
+    # topics about a relationship as a whole (`whole: true`): see `_narrowed`
+    whole_topics: frozenset[str] = frozenset()
     # derived in __post_init__ from `cues`; not constructor arguments, not in the repr
     _doc_words: _DocWords = field(init=False, repr=False)
     _exact: dict[str, list[_Cue]] = field(init=False, repr=False)
@@ -448,9 +476,12 @@ class Tagger:
             m
             for m in matches
             if not _inside_other(m, matches)
-            and (m.cue.name or not _inside_name(m, words))
+            and (m.cue.name or not (_inside_name(m, words) or _in_title(m, words)))
             and not _epithet(m, words)
         ]
+        if self.whole_topics:
+            kept = [m for m in kept if not _narrowed(m, kept, words, self.whole_topics)]
+        inside = {w.token.i for w in words if w.token is not None}
         return [
             _Found(
                 words[m.first].start,
@@ -460,6 +491,7 @@ class Tagger:
                 words[m.first].sentence,
             )
             for m in kept
+            if not (m.cue.weak and _adjunct(words[m.first].token, inside))
         ]
 
 
@@ -479,7 +511,7 @@ def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
     head = words[h].token
     if head is None:
         near = range(max(0, h - 4), min(len(words), h + 5))
-        return next((j for j in near if j != h and _slot_fits(cue.partner, words[j])), None)
+        return next((j for j in near if j != h and _partner_fits(cue.partner, words[j])), None)
     # "withdrew all troops", "troop withdrawal", "mend relations": two steps up or down
     tokens = {head.i}
     up = head
@@ -493,11 +525,21 @@ def _partner(cue: _Cue, words: list[_Word], h: int) -> int | None:
     for child in head.children:
         tokens.add(child.i)
         tokens.update(c.i for c in child.children)
+    if head.dep_ in ("dobj", "pobj", "nsubjpass"):
+        # "signed a deal with the Taliban", "the signing of a deal with the Taliban": the
+        # parser often hangs the phrase on the verb or noun that takes the head word
+        governor = head.head.head if head.dep_ == "pobj" else head.head
+        for prep in governor.children:
+            if prep.dep_ == "prep" and prep.i > head.i:
+                tokens.update(c.i for c in prep.children if c.dep_ == "pobj")
     return next(
         (
             j
             for j, w in enumerate(words)
-            if j != h and w.token is not None and w.token.i in tokens and _slot_fits(cue.partner, w)
+            if j != h
+            and w.token is not None
+            and w.token.i in tokens
+            and _partner_fits(cue.partner, w)
         ),
         None,
     )
@@ -516,6 +558,57 @@ def _inside_other(m: _Match, matches: list[_Match]) -> bool:
         if m.partner >= 0 and o.first <= m.partner < o.last and not m.cue.weak:
             return True
     return False
+
+
+# prepositions that narrow a relationship to a field: "ties in minerals", "talks on trade"
+DOMAIN_PREPS = frozenset({"in", "on"})
+FIELD_DEPS = frozenset({"conj", "compound", "amod", "nmod", "appos"})
+
+
+def _narrowed(m: _Match, kept: list[_Match], words: list[_Word], whole: frozenset[str]) -> bool:
+    """A cue of a whole-relationship topic whose noun (or the verb acting on it) is narrowed
+    to a field that another topic's cue names: "expanding ties in critical minerals",
+    "partnership in trade and energy", "suspended cooperation on counterterrorism" are
+    about that field, not the relationship as such."""
+    if m.cue.topic not in whole:
+        return False
+    noun = words[m.last - 1].token
+    if noun is None or noun.pos_ not in NOUNS:
+        return False
+    frame = [noun]
+    if m.partner >= 0 and words[m.partner].token is not None:
+        frame.append(words[m.partner].token)  # type: ignore[arg-type]
+    if noun.dep_ == "conj":
+        frame.append(noun.head)  # "partnership in trade … as well as people-to-people ties"
+    field_tokens = {
+        t.i
+        for f in frame
+        for prep in f.children
+        if prep.dep_ == "prep" and prep.lower_ in DOMAIN_PREPS
+        for obj in prep.children
+        if obj.dep_ == "pobj"
+        for t in _field(obj)
+    }
+    if not field_tokens:
+        return False
+    return any(
+        o.cue.topic != m.cue.topic
+        and not o.cue.weak
+        and words[o.first].token is not None
+        and words[o.first].token.i in field_tokens  # type: ignore[union-attr]
+        for o in kept
+    )
+
+
+def _field(obj: Token) -> list[Token]:
+    """The field a preposition names: its object with the objects coordinated with it and
+    their modifiers ("critical minerals and mining"), not phrases nested in it ("on the
+    basis of mutual respect" names no field)."""
+    out = [obj]
+    for child in obj.children:
+        if child.dep_ in FIELD_DEPS:
+            out.extend(_field(child))
+    return out
 
 
 def _inside_name(m: _Match, words: list[_Word]) -> bool:
@@ -541,6 +634,46 @@ def _inside_name(m: _Match, words: list[_Word]) -> bool:
     return (start_char, end_char) != (words[m.first].start, words[m.last - 1].end) and (
         start_char <= words[m.first].start and words[m.last - 1].end <= end_char
     )
+
+
+# Offices named by their remit: "envoy for reconciliation", "minister for human rights".
+ROLE_NOUNS = frozenset(
+    {
+        "envoy",
+        "ambassador",
+        "representative",
+        "minister",
+        "secretary",
+        "adviser",
+        "advisor",
+        "coordinator",
+        "czar",
+        "tsar",
+        "commissioner",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+    }
+)
+TITLE_PREPS = frozenset({"for", "on", "of"})
+
+
+def _in_title(m: _Match, words: list[_Word]) -> bool:
+    """A lower-case cue that only names an office's remit ("the new envoy for
+    reconciliation in Afghanistan", "the minister for human rights") is part of a title,
+    written in lower case, like the capitalised names `_inside_name` sets aside: it says
+    who someone is, not what they said."""
+    tok = words[m.first].token
+    if tok is None:
+        return False
+    node = tok
+    for _ in range(4):
+        if node.dep_ == "prep" and node.lower_ in TITLE_PREPS:
+            return node.head.lemma_.lower() in ROLE_NOUNS
+        if node.head.i == node.i:
+            return False
+        node = node.head
+    return False
 
 
 def _name_span(tok: Token) -> tuple[int, int] | None:
@@ -604,6 +737,30 @@ def _epithet(m: _Match, words: list[_Word]) -> bool:
     )
 
 
+# Prepositions of place, company, means and source: a phrase they head sets a scene ("at
+# the White House", "with my friend", "without their help", "by cozying up to"); a phrase
+# that names a subject ("talks on aid", "the issue of security cooperation") is not one.
+ADJUNCT_PREPS = frozenset({"at", "with", "without", "by", "from", "into"})
+
+
+def _adjunct(tok: Token | None, inside: set[int]) -> bool:
+    """Whether a weak cue lies in a scene-setting phrase of its clause ("pleased to be
+    meeting with my friend", "without their assistance") rather than among the words that
+    carry the stance. A weak cue is a generic word that names a topic only for want of a
+    better one, so it must at least be what the clause is about."""
+    if tok is None:
+        return False
+    node = tok
+    while node.i in inside:
+        # the clause's own top word counts too: content that is only "at the White House"
+        if node.dep_ == "prep" and node.lower_ in ADJUNCT_PREPS:
+            return True
+        if node.head.i == node.i:
+            break
+        node = node.head
+    return False
+
+
 def _spans(found: list[_Found]) -> dict[str, list[tuple[int, int]]]:
     out: dict[str, list[tuple[int, int]]] = {}
     for start, end, topic, _weak, _sentence in found:
@@ -629,4 +786,5 @@ def build_tagger(taxonomy: Taxonomy) -> Tagger:
                 cues.extend(_parse_cues(topic.id, raw, weak))
         if topic.actor:
             actor_topics.append((topic.actor, topic.id))
-    return Tagger(tuple(cues), tuple(actor_topics))
+    whole = frozenset(t.id for t in taxonomy if t.whole)
+    return Tagger(tuple(cues), tuple(actor_topics), whole)

@@ -39,6 +39,7 @@ from bot.indexer.positions.vocabulary import (
     ACTS,
     CONDITIONAL_MARKS,
     LIGHT_VERBS,
+    TIME_MARKS,
     UNCERTAIN_MODALS,
 )
 from bot.indexer.tagging import Tagger
@@ -64,8 +65,17 @@ def _act_class(tok: Token) -> tuple[str, str | None] | None:
 
 
 def _objects_text(tok: Token) -> str:
+    """The words of what the verb acts on, without relative clauses describing them ("aid
+    through programmes under which Washington pays …" receives no one called Washington)."""
+    described = {
+        t.i
+        for c in tok.children
+        for d in c.subtree
+        if d.dep_ == "relcl" and d.i != tok.i
+        for t in d.subtree
+    }
     return " ".join(
-        tok.doc[c.left_edge.i : c.right_edge.i + 1].text
+        "".join(t.text_with_ws for t in c.subtree if t.i not in described).strip()
         for c in tok.children
         if c.dep_ in ("dobj", "nsubjpass", "prep", "xcomp", "ccomp", "dative", "attr", "advcl")
     )
@@ -85,6 +95,16 @@ def _conditional(tok: Token) -> bool:
             return True
         node = node.head
     return False
+
+
+def _dates_another_clause(tok: Token) -> bool:
+    """A meeting, visit or call named only to date the clause it hangs on ("said …, after he
+    met the secretary", "before visiting Washington, the minister said …"): the encounter is
+    when the statement was made, not an act reported in its own right."""
+    return (
+        tok.dep_ in ("advcl", "pcomp")
+        and any(c.dep_ == "mark" and c.lower_ in TIME_MARKS for c in tok.children)
+    ) or (tok.dep_ == "pcomp" and tok.head.lower_ in TIME_MARKS)
 
 
 def _actors(tok: Token, ctx: ArticleContext) -> list[Speaker]:
@@ -143,6 +163,8 @@ def find_actions(
                 act = ("aid", "security-aid")
             if act is None or _conditional(tok):
                 continue
+            if act[0] == "person" and _dates_another_clause(tok):
+                continue  # "…, the minister said, after he met the envoy": when, not what
             if tok.dep_ == "relcl" and any(
                 c.dep_.startswith("nsubj") and c.lower_ in ("who", "which", "that")
                 for c in tok.children

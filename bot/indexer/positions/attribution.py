@@ -72,6 +72,16 @@ def attribute(
     chosen = [primary]
     for other in found:
         if any(other.speaker == c.speaker for c in chosen):
+            said = _said_in_relative_clause(other, out)
+            if said:
+                # "Trump, who accused Pakistan of deceit, welcomed …": the speaker's earlier
+                # words, told in a clause about them, are theirs as well
+                out = [
+                    a._replace(content=sorted({*a.content, *said}, key=lambda t: t.i))
+                    if a.speaker == other.speaker
+                    else a
+                    for a in out
+                ]
             continue
         same_trigger = other.trigger.i == primary.trigger.i
         # a speech noun with its own clause ("in reference to Trump's claim that …") is
@@ -86,6 +96,24 @@ def attribute(
             chosen.append(other)
             out.append(statement)
     return out
+
+
+def _said_in_relative_clause(other: Candidate, statements: list[Attribution]) -> list[Token]:
+    """The words of a reporting verb in a relative clause on its speaker's own mention ("X,
+    who accused Pakistan of deceit, …"), when X's statement in the unit left them out as
+    part of its subject."""
+    verb = other.trigger
+    if verb.dep_ != "relcl" or not other.reports:
+        return []
+    mine = next((a for a in statements if a.speaker == other.speaker), None)
+    if mine is None:
+        return []
+    have = {t.i for t in mine.content}
+    return [
+        t
+        for t in verb.subtree
+        if t.i not in have and t.i not in other.attribution and not t.is_punct
+    ]
 
 
 def _in_a_document(trigger: Token) -> bool:

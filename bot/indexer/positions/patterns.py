@@ -258,21 +258,45 @@ def stance_nouns(r: Reading) -> Iterator[Candidate]:
 
 def nominal_attributions(r: Reading) -> Iterator[Candidate]:
     """ "X's announcement that …", "her warning last month that …", "a statement by X
-    that …": a speech noun whose owner spoke and whose clause is what was said."""
+    that …", "U.S. pressure to act against …": a speech or demand noun whose owner spoke
+    and whose clause is what was said. A state written as the noun's modifier ("U.S.
+    pressure", "American demands") owns it only with an infinitive or that-clause after
+    it, so "U.S. aid" or "the American statement" alone say nothing."""
     for tok in r.outside_quotes():
         if tok.pos_ != "NOUN" or tok.lemma_.lower() not in ATTRIBUTION_NOUNS:
             continue
-        if not any(c.dep_ in ("acl", "ccomp", "relcl") and _has_that(c) for c in tok.children):
+        that = any(c.dep_ in ("acl", "ccomp", "relcl") and _has_that(c) for c in tok.children)
+        if not that and not any(_infinitive(c) for c in tok.children):
             continue
         owner = next((c for c in tok.children if c.dep_ == "poss"), None)
         if owner is None:
             by = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "by"), None)
             owner = next((c for c in by.children if c.dep_ == "pobj"), None) if by else None
         if owner is None:
+            owner = next(
+                (
+                    c
+                    for c in tok.children
+                    if c.dep_ in ("compound", "amod", "nmod")
+                    and c.i < tok.i
+                    and c.ent_type_ in ("GPE", "NORP")
+                ),
+                None,
+            )
+        if owner is None:
             continue
         attribution = _ids(owner) | {tok.i} | {c.i for c in tok.children if c.dep_ == "det"}
         for speaker in _speakers(owner, r.ctx):
             yield Candidate("nominal", depth_of(tok), speaker, frozenset(attribution), tok, True)
+
+
+def _infinitive(clause: Token) -> bool:
+    """An infinitival complement of a noun: "pressure to act", "a call to do more"."""
+    return (
+        clause.dep_ == "acl"
+        and clause.pos_ in ("VERB", "AUX")
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children)
+    )
 
 
 def _has_that(clause: Token) -> bool:

@@ -329,14 +329,18 @@ def _person_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> Speaker 
     sentence is the nearest antecedent of "he"/"she" — if exactly one person is named
     there, since two leave the reference open."""
     sent = pronoun.sent
-    people = {
-        span_of(tok)
-        for tok in sent
-        if tok.i < pronoun.i and tok.ent_type_ == "PERSON" and tok.dep_ != "compound"
-    }
+    people: dict[str, str] = {}  # who (the directory's name when known) → how written
+    for tok in sent:
+        if tok.i >= pronoun.i or tok.dep_ == "compound":
+            continue
+        # a known person's name counts whatever entity type the model gave it ("Under
+        # Trump, …" is often read as an organisation)
+        known = ctx.directory.person(span_of(tok)) if tok.pos_ == "PROPN" else None
+        if tok.ent_type_ == "PERSON" or known is not None:
+            people.setdefault(known.name if known is not None else span_of(tok), span_of(tok))
     if len(people) != 1:
         return None
-    return resolve_name(next(iter(people)), ctx)
+    return resolve_name(next(iter(people.values())), ctx)
 
 
 def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:

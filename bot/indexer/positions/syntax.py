@@ -15,9 +15,22 @@ def depth_of(tok: Token) -> int:
     return depth
 
 
+# Emphatic reflexives ("Trump had himself praised …") that the parser may take for the
+# subject while hanging the real one elsewhere.
+EMPHATIC = frozenset({"himself", "herself", "itself", "themselves"})
+
+
 def subject_of(verb: Token) -> Token | None:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass", "csubj"):
+            if child.lower_ in EMPHATIC:
+                # the noun it emphasises: the nearest one before it in the verb's phrase
+                before = [
+                    t
+                    for t in verb.subtree
+                    if t.i < child.i and t.pos_ in ("PROPN", "NOUN") and t.dep_ != "compound"
+                ]
+                return before[-1] if before else child
             return child
     # conjoined verbs share the subject: "Tillerson flew … and expressed concern …"
     if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:

@@ -273,6 +273,7 @@ STANCE_NOUNS = frozenset(["stance", "position", "view", "contention", "belief", 
 # Speech nouns whose owner spoke: "X's announcement that …", "her warning that …".
 ATTRIBUTION_NOUNS = frozenset(
     [
+        "pressure",
         "announcement",
         "warning",
         "statement",
@@ -387,8 +388,10 @@ ACT_OBJECTS: dict[str, str] = {
     r"conditions?|embargo\w*|visa)\b",
     "agreement": r"\b(agreements?|deals?|accords?|pacts?|memorand\w*|mou|treaty|"
     r"treaties|framework|declaration|contracts?)\b",
+    # a name is two capitalised words, case-sensitively even though the classes are
+    # matched ignoring case ("received billions in aid" names nobody)
     "person": r"\b(minister|president|chief|general|envoy|ambassador|secretary|premier|"
-    r"leader|delegation|counterpart|[A-Z][a-z]+ [A-Z][a-z]+|pakistan|islamabad|"
+    r"leader|delegation|counterpart|(?-i:[A-Z][a-z]+ [A-Z][a-z]+)|pakistan|islamabad|"
     r"washington|united states|kabul|white house)\b",
     "people": r"\b(ambassador|envoy|diplomats?|officials?|refugees?|nationals|afghans|"
     r"migrants|militants?|suspects?|leaders?|commanders?|charg\w+ d.affaires|"
@@ -437,6 +440,8 @@ ACT_NOUNS: dict[str, str | None] = {
 
 UNCERTAIN_MODALS = frozenset(["could", "might", "may", "should", "can"])
 CONDITIONAL_MARKS = frozenset(["if", "unless", "whether"])
+# subordinators and prepositions that date one clause by another ("after he met …")
+TIME_MARKS = frozenset(["after", "before", "since", "until", "following"])
 
 
 UNNAMED = re.compile(

@@ -273,7 +273,9 @@ def discord_settings(database_url: str, api_url: str, public_key: str, **extra: 
 class DiscordHarness:
     """Our real interactions endpoint on a loopback port, and Discord's side of it."""
 
-    def __init__(self, database_url: str, fake: FakeDiscord, **extra: Any) -> None:
+    def __init__(
+        self, database_url: str, fake: FakeDiscord, *, ids_from: int = 1, **extra: Any
+    ) -> None:
         from bot.discord.server import build_server
 
         self.fake = fake
@@ -283,7 +285,8 @@ class DiscordHarness:
         )
         self.services = Services.build(self.settings)
         self.server = build_server(self.settings, self.services, host="127.0.0.1", port=0).start()
-        self._tokens = itertools.count(1)
+        # interaction ids: two harnesses on one ledger need their own (a shared id is a replay)
+        self._tokens = itertools.count(ids_from)
 
     def stop(self) -> None:
         self.server.stop()

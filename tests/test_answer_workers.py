@@ -23,6 +23,8 @@ from bot.answer_workers import AnswerWorkers, in_memory
 from bot.core.events import CommandEvent, Origin
 from bot.core.invocation import Plain
 from bot.settings import ROOT
+from tests.fake_discord import *  # noqa: F403
+from tests.fake_discord import DiscordHarness, FakeDiscord
 from tests.fake_slack import FakeSlack
 from tests.slack_fixtures import *  # noqa: F403
 from tests.slack_fixtures import BOT_TOKEN, SECRET, SlackHarness, slack_settings
@@ -177,3 +179,23 @@ def test_serve_answers_through_a_worker_process(
             kids = children.read_text().split()
             assert kids, "no worker process under the server"
         assert proc.poll() is None
+
+
+def test_a_worker_answers_a_discord_command_as_the_serving_process_would(
+    seeded_copy_url: str, fake_discord: FakeDiscord
+) -> None:
+    answers: list[list[Any]] = []
+    for processes, token in ((0, "here"), (1, "there")):
+        harness = DiscordHarness(
+            seeded_copy_url, fake_discord, ids_from=1 + 1000 * processes, answer_processes=processes
+        )
+        try:
+            workers = harness.services.answers
+            assert (workers is None) == (processes == 0)
+            if workers is not None:
+                assert os.getpid() not in workers.pids()
+            assert harness.command("position", {"topic": "haqqani"}, token=token).status == 200
+            answers.append([c.body for c in harness.answers(token)])
+        finally:
+            harness.stop()
+    assert answers[0] == answers[1] and "Haqqani" in str(answers[1])

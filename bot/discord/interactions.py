@@ -20,6 +20,7 @@ channel, and every sentence the user reads; a refusal is the immediate answer.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from bot.discord.commands import ADD_TO_BRIEFING, options_text
 from bot.discord.markup import is_chat_link, plain
 from bot.discord.render import EPHEMERAL, decode_custom_id, plain_message, to_messages
 from bot.discord.rest import DiscordError, DiscordRest
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ class Followup:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.rest = rest
+        self.application_id, self.token = application_id, token
         self.base = f"/webhooks/{application_id}/{token}"
         self.ephemeral = ephemeral
         self.received = received
@@ -200,12 +203,47 @@ def unreadable(payload: dict[str, Any]) -> str | None:
     return EXPIRED if decoded[1] is None else None
 
 
+_rests: dict[tuple[str, str | None], DiscordRest] = {}
+_rests_lock = threading.Lock()
+
+
+def _rest_for(settings: Settings) -> DiscordRest:
+    """This process's REST client for these settings (an answer worker builds its own)."""
+    from bot.discord.server import build_rest
+
+    token = settings.discord_bot_token
+    key = (settings.discord_api_url, token.get_secret_value() if token else None)
+    with _rests_lock:
+        if key not in _rests:
+            _rests[key] = build_rest(settings)
+        return _rests[key]
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """The answer to one deferred interaction, sent from whichever process computed it:
+    plain data, so it can travel to an answer worker (bot.answer_workers). `received` is
+    a `time.monotonic()` reading, a clock every process of the machine shares."""
+
+    application_id: str
+    token: str
+    ephemeral: bool
+    received: float
+
+    def send(self, answer: Delivery, services: Services) -> None:
+        rest = _rest_for(services.settings)
+        Followup(
+            rest, self.application_id, self.token, ephemeral=self.ephemeral, received=self.received
+        ).send(answer.reply)
+
+
 class Interactions:
     def __init__(self, services: Services, rest: DiscordRest, application_id: str) -> None:
         self.services = services
         self.rest = rest
         self.application_id = application_id
         self.core = Inbound(services)
+        self.answers = services.answers  # worker processes for read-only answers, or None
 
     def handle(self, payload: dict[str, Any]) -> Answer:
         """The answer to one verified interaction; never raises."""
@@ -250,11 +288,24 @@ class Interactions:
         def deliver(answer: Delivery) -> None:
             followup.send(answer.reply)
 
+        def here() -> None:
+            self.core.perform(plan, deliver)
+
+        def start() -> None:
+            answers = self.answers
+            if answers is None or not answers.takes(event):
+                ticket.start(here)
+                return
+            delivery = WebhookDelivery(
+                followup.application_id,
+                followup.token,
+                ephemeral=followup.ephemeral,
+                received=followup.received,
+            )
+            ticket.start_elsewhere(lambda: answers.submit(event, delivery), here)
+
         data = {} if plan.public else {"flags": EPHEMERAL}
-        return Answer(
-            {"type": DEFERRED_CHANNEL_MESSAGE, "data": data},
-            lambda: ticket.start(lambda: self.core.perform(plan, deliver)),
-        )
+        return Answer({"type": DEFERRED_CHANNEL_MESSAGE, "data": data}, start)
 
     def _followup(self, payload: dict[str, Any], *, ephemeral: bool) -> Followup:
         app_id = str(payload.get("application_id") or self.application_id)

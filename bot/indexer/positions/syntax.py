@@ -4,6 +4,8 @@ agent, how deep a token sits, the entity a token belongs to, a mention's own wor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from spacy.tokens import Doc, Span, Token
 
 
@@ -103,3 +105,68 @@ def doc_text(doc: Doc) -> str:
     if cached is None:
         cached = doc.user_data["doc_text"] = doc.text
     return cached
+
+
+def doc_ents(doc: Doc) -> tuple[Span, ...]:
+    """The document's entities, built once: `doc.ents`, and `Span.ents` which filters it,
+    make a Span per entity on each access (dating asked for them per position)."""
+    cached = doc.user_data.get("doc_ents")
+    if cached is None:
+        cached = doc.user_data["doc_ents"] = tuple(doc.ents)
+    return cached
+
+
+def ents_within(span: Span) -> list[Span]:
+    """`span.ents` (the entities wholly inside it, as spaCy stops at the first entity
+    that starts inside and runs past its end) from the cached entities."""
+    out: list[Span] = []
+    for ent in doc_ents(span.doc):
+        if ent.start >= span.start:
+            if ent.end <= span.end:
+                out.append(ent)
+            else:
+                break
+    return out
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """Per-token attributes as plain lists, read once per document: code that walks
+    token indices (rendering a kept set of tokens, finding a token's sentence) reads
+    these instead of making a `Token` object for every look-up, which profiling showed
+    was most of the claim builder's time."""
+
+    text: list[str]
+    whitespace: list[str]
+    tag: list[str]
+    is_punct: list[bool]
+    is_space: list[bool]
+    sent_start: list[int]  # index of the first token of each token's sentence
+
+    @classmethod
+    def of(cls, doc: Doc) -> TokenTable:
+        cached = doc.user_data.get("token_table")
+        if cached is None:
+            cached = doc.user_data["token_table"] = cls._build(doc)
+        return cached
+
+    @classmethod
+    def _build(cls, doc: Doc) -> TokenTable:
+        # one C-level read of the annotations, strings looked up by hash: no Token objects
+        columns = doc.to_array(
+            ["ORTH", "SPACY", "TAG", "IS_PUNCT", "IS_SPACE", "SENT_START"]
+        ).tolist()
+        strings = doc.vocab.strings
+        text = [strings[row[0]] for row in columns]
+        whitespace = [" " if row[1] else "" for row in columns]
+        tag = [strings[row[2]] if row[2] else "" for row in columns]
+        is_punct = [bool(row[3]) for row in columns]
+        is_space = [bool(row[4]) for row in columns]
+        # as `Token.sent` finds it: back to the nearest token marked as a sentence start
+        sent_start: list[int] = []
+        start = 0
+        for i, row in enumerate(columns):
+            if row[5] == 1:
+                start = i
+            sent_start.append(start)
+        return cls(text, whitespace, tag, is_punct, is_space, sent_start)

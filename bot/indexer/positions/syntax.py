@@ -103,7 +103,11 @@ def doc_text(doc: Doc) -> str:
     claims, stance and dating ask for it per position (it was a fifth of ingest time)."""
     cached = doc.user_data.get("doc_text")
     if cached is None:
-        cached = doc.user_data["doc_text"] = doc.text
+        # what `Doc.text` joins (each token's text and its trailing space), from the table
+        table = TokenTable.of(doc)
+        cached = doc.user_data["doc_text"] = "".join(
+            word + space for word, space in zip(table.text, table.whitespace, strict=True)
+        )
     return cached
 
 
@@ -139,6 +143,8 @@ class TokenTable:
     text: list[str]
     whitespace: list[str]
     tag: list[str]
+    pos: list[str]
+    dep: list[str]
     is_punct: list[bool]
     is_space: list[bool]
     sent_start: list[int]  # index of the first token of each token's sentence
@@ -154,7 +160,7 @@ class TokenTable:
     def _build(cls, doc: Doc) -> TokenTable:
         # one C-level read of the annotations, strings looked up by hash: no Token objects
         columns = doc.to_array(
-            ["ORTH", "SPACY", "TAG", "IS_PUNCT", "IS_SPACE", "SENT_START"]
+            ["ORTH", "SPACY", "TAG", "IS_PUNCT", "IS_SPACE", "SENT_START", "POS", "DEP"]
         ).tolist()
         strings = doc.vocab.strings
         text = [strings[row[0]] for row in columns]
@@ -162,6 +168,8 @@ class TokenTable:
         tag = [strings[row[2]] if row[2] else "" for row in columns]
         is_punct = [bool(row[3]) for row in columns]
         is_space = [bool(row[4]) for row in columns]
+        pos = [strings[row[6]] if row[6] else "" for row in columns]
+        dep = [strings[row[7]] if row[7] else "" for row in columns]
         # as `Token.sent` finds it: back to the nearest token marked as a sentence start
         sent_start: list[int] = []
         start = 0
@@ -169,4 +177,4 @@ class TokenTable:
             if row[5] == 1:
                 start = i
             sent_start.append(start)
-        return cls(text, whitespace, tag, is_punct, is_space, sent_start)
+        return cls(text, whitespace, tag, pos, dep, is_punct, is_space, sent_start)

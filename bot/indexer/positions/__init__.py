@@ -52,7 +52,7 @@ from bot.indexer.positions.speakers import (
     note_subject,
     resolve_name,
 )
-from bot.indexer.positions.syntax import doc_ents, doc_text
+from bot.indexer.positions.syntax import doc_text
 from bot.indexer.positions.units import (
     Unit,
     answer_tokens,
@@ -78,7 +78,7 @@ def extract_positions(
 ) -> list[ExtractedPosition]:
     text = doc_text(doc)
     ctx = ArticleContext(directory, published)
-    ctx.ents = list(doc_ents(doc))
+    ctx.ents = list(doc.ents)
     units = list(find_units(doc))
     out: list[ExtractedPosition] = []
     question_topics: list[str] = []

@@ -111,23 +111,22 @@ def doc_text(doc: Doc) -> str:
     return cached
 
 
-def doc_ents(doc: Doc) -> tuple[Span, ...]:
-    """The document's entities, built once: `doc.ents`, and `Span.ents` which filters it,
-    make a Span per entity on each access (dating asked for them per position)."""
-    cached = doc.user_data.get("doc_ents")
-    if cached is None:
-        cached = doc.user_data["doc_ents"] = tuple(doc.ents)
-    return cached
-
-
 def ents_within(span: Span) -> list[Span]:
-    """`span.ents` (the entities wholly inside it, as spaCy stops at the first entity
-    that starts inside and runs past its end) from the cached entities."""
+    """`span.ents`: the entities wholly inside the span, stopping as spaCy does at the
+    first one that starts inside and runs past its end. `Span.ents` rebuilds every entity
+    of the Doc on each call (dating asked per position); the bounds are read once per Doc
+    and kept as numbers, since Spans kept on the Doc would tie it into a reference cycle."""
+    doc = span.doc
+    bounds = doc.user_data.get("ent_bounds")
+    if bounds is None:
+        bounds = doc.user_data["ent_bounds"] = tuple(
+            (e.start, e.end, e.label, e.kb_id) for e in doc.ents
+        )
     out: list[Span] = []
-    for ent in doc_ents(span.doc):
-        if ent.start >= span.start:
-            if ent.end <= span.end:
-                out.append(ent)
+    for start, end, label, kb_id in bounds:
+        if start >= span.start:
+            if end <= span.end:
+                out.append(Span(doc, start, end, label=label, kb_id=kb_id))
             else:
                 break
     return out

@@ -24,6 +24,7 @@ from bot.indexer.component import (
     Extraction,
     ExtractionContext,
     ExtractionFailed,
+    add_to,
     extraction_of,
     with_context,
 )
@@ -79,8 +80,12 @@ def direct(nlp: Language, settings: Settings, body: str, tagger: Tagger) -> Extr
 
 
 def test_the_component_sits_after_the_models_own(nlp: Language) -> None:
-    assert nlp.pipe_names[-1] == NAME
-    assert nlp.pipe_names.count(NAME) == 1
+    before = list(nlp.pipe_names)
+    add_to(nlp)  # again: a second load path must not add a second copy
+    assert nlp.pipe_names == before
+    assert before[-1] == NAME
+    assert before.count(NAME) == 1
+    assert "parser" in before and "ner" in before  # the model's own are all still there
 
 
 def test_ingest_stores_what_direct_extraction_finds(

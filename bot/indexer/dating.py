@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.indexer.positions.syntax import doc_text
+from bot.indexer.positions.syntax import doc_text, ents_within
 from bot.indexer.types import ExtractedPosition
 
 ARTICLE = "article date"
@@ -122,7 +122,7 @@ def date_statement(span: Span, published: dt.date, precision: str = "day") -> St
     # Span.sents exists since spaCy 3.2; spaCy's span.pyi does not declare it
     sents = span.sents if span.doc.has_annotation("SENT_START") else [span]  # type: ignore[attr-defined]
     for sent in sents:
-        for ent in sent.ents:
+        for ent in ents_within(sent):
             if ent.label_ != "DATE" or _quoted(ent, sent) or not _governs(ent, sent):
                 continue
             found = resolve(ent.text, published, precision)

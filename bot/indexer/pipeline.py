@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
+    from bot.indexer.component import ExtractionContext
     from bot.indexer.tagging import Tagger
 
 log = logging.getLogger(__name__)
@@ -256,46 +257,52 @@ class Indexer:
     ) -> Iterator[IngestResult]:
         """Parse and extract every article of the batch, then write the batch.
 
-        A failure caused by one article's content (a text past the model's `max_length`,
-        a parse or extraction error) refuses that article alone; a database failure is
-        not about one article, so it propagates and ends the run.
+        Extraction runs inside `nlp.pipe` as the pipeline's last component, fed Docs that
+        carry each article's context; this reads what it left on each Doc. A failure
+        caused by one article's content (a text past the model's `max_length`, a parse or
+        extraction error) refuses that article alone; a database failure is not about one
+        article, so it propagates and ends the run.
         """
-        from bot.indexer import stance
-        from bot.indexer.dating import date_positions
-        from bot.indexer.positions import extract_positions
-        from bot.indexer.summarize import summarize
+        from bot.indexer.component import (
+            ExtractionContext,
+            ExtractionFailed,
+            extraction_of,
+        )
 
         nlp = self.nlp
+        contexts = [
+            ExtractionContext(
+                self.directory,
+                self.tagger,
+                p.clean.published,
+                p.clean.date_precision,
+                positions=p.near_of is None,
+                name=raw.name,
+            )
+            for raw, p in batch
+        ]
         texts = [p.clean.text for _raw, p in batch]
         done: list[IngestResult | _Parsed] = []
         with nlp.memory_zone():
-            for (raw, pending), doc in zip(batch, _parse_each(nlp, texts), strict=True):
+            parsed_docs = _parse_each(nlp, texts, contexts)
+            for (raw, pending), doc in zip(batch, parsed_docs, strict=True):
                 if isinstance(doc, IngestRefused):
                     done.append(IngestResult("refused", raw.name, reason=doc.reason))
                     continue
                 if isinstance(doc, Exception):
                     done.append(_failed(raw.name, "the language model could not parse it", doc))
                     continue
-                article = pending.clean
-                try:
-                    positions: list[ExtractedPosition] = []
-                    if pending.near_of is None:
-                        positions = extract_positions(
-                            doc,
-                            directory=self.directory,
-                            tagger=self.tagger,
-                            published=article.published,
-                        )
-                        positions = date_positions(
-                            doc, positions, article.published, article.date_precision
-                        )
-                        positions = stance.annotate(doc, positions)
-                    summary = summarize(doc, positions)
-                except Exception as exc:
-                    log.exception("ingest: extracting positions from %s failed", raw.name)
-                    done.append(_failed(raw.name, "its positions could not be extracted", exc))
+                found = extraction_of(doc)
+                if found is None:  # the component did not run: not this article's fault
+                    raise RuntimeError(
+                        "the extraction component is not in the pipeline (nlp.load adds it)"
+                    )
+                if isinstance(found, ExtractionFailed):
+                    done.append(
+                        _failed(raw.name, "its positions could not be extracted", found.error)
+                    )
                     continue
-                done.append(_Parsed(raw, pending, summary.text, summary.gist, positions))
+                done.append(_Parsed(raw, pending, found.summary, found.gist, found.positions))
         parsed = [d for d in done if isinstance(d, _Parsed)]
         written: dict[int, IngestResult] = {}
         if parsed:
@@ -438,13 +445,18 @@ def _stored(p: _Parsed, article_id: int) -> IngestResult:
     )
 
 
-def _parse_each(nlp: Language, texts: list[str]) -> Iterator[Doc | Exception]:
-    """One Doc per text, in order, or the exception that text raised.
+def _parse_each(
+    nlp: Language, texts: list[str], contexts: list[ExtractionContext]
+) -> Iterator[Doc | Exception]:
+    """One Doc per text, in order, parsed and extracted, or the exception that text raised.
 
-    A text longer than the model's `max_length` is refused without parsing (spaCy would
-    raise for the whole batch). If the batched `pipe` fails anyway, the rest of the batch
-    is parsed one text at a time, so only the text at fault is lost.
+    Each text goes in as a Doc from `make_doc` carrying its article's context, which is
+    how the extraction component gets it. A text longer than the model's `max_length` is
+    refused without parsing (spaCy would raise for the whole batch). If the batched `pipe`
+    fails anyway, the rest of the batch is parsed one text at a time, so only the text at
+    fault is lost.
     """
+    from bot.indexer.component import with_context
 
     def too_long(text: str) -> IngestRefused | None:
         if len(text) <= nlp.max_length:
@@ -454,8 +466,15 @@ def _parse_each(nlp: Language, texts: list[str]) -> Iterator[Doc | Exception]:
             f"limit {nlp.max_length:,})"
         )
 
+    def unparsed(text: str, context: ExtractionContext) -> Doc:
+        return with_context(nlp.make_doc(text), context)
+
     refusals = [too_long(text) for text in texts]
-    parsed = nlp.pipe(t for t, refused in zip(texts, refusals, strict=True) if refused is None)
+    parsed = nlp.pipe(
+        unparsed(t, c)
+        for t, c, refused in zip(texts, contexts, refusals, strict=True)
+        if refused is None
+    )
     for index, refused in enumerate(refusals):
         if refused is not None:
             yield refused
@@ -464,12 +483,14 @@ def _parse_each(nlp: Language, texts: list[str]) -> Iterator[Doc | Exception]:
             yield next(parsed)
         except Exception:
             log.warning("ingest: batched parse failed; parsing one at a time", exc_info=True)
-            for text, rest_refused in zip(texts[index:], refusals[index:], strict=True):
+            for text, context, rest_refused in zip(
+                texts[index:], contexts[index:], refusals[index:], strict=True
+            ):
                 if rest_refused is not None:
                     yield rest_refused
                     continue
                 try:
-                    yield nlp(text)
+                    yield nlp(unparsed(text, context))
                 except Exception as exc:
                     yield exc
             return

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from bot.indexer.positions.syntax import TokenTable
 from bot.indexer.types import ExtractedPosition
 
 
@@ -32,13 +33,14 @@ class Summary:
 
 def _sentences(doc: Doc) -> list[Span]:
     out: list[Span] = []
+    text = TokenTable.of(doc).text
     for sent in doc.sents:
         start = sent.start
-        for tok in sent:
-            if "\n" in tok.text:
-                if tok.i > start:
-                    out.append(doc[start : tok.i])
-                start = tok.i + 1
+        for i in range(sent.start, sent.end):
+            if "\n" in text[i]:
+                if i > start:
+                    out.append(doc[start:i])
+                start = i + 1
         if start < sent.end:
             out.append(doc[start : sent.end])
     return [s for s in out if s.text.strip()]

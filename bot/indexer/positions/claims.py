@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from spacy.tokens import Doc, Token
 
-from bot.indexer.positions.syntax import agent_of, doc_text, subject_of
+from bot.indexer.positions.syntax import TokenTable, agent_of, doc_text, subject_of
 from bot.indexer.positions.vocabulary import (
     LABEL,
     LEADING_FILLER,
@@ -101,7 +101,8 @@ def claim_from_tokens(
     enclosing = _enclosing_clause(sentences[0]) if sentences else None
     if enclosing is not None:
         verb, protected = enclosing
-        ids = {t.i for t in verb.subtree if t.sent == verb.sent}
+        starts = TokenTable.of(verb.doc).sent_start
+        ids = {t.i for t in verb.subtree if starts[t.i] == starts[verb.i]}
         built = _sentence_for(verb, ids, speaker_name, limit, protected=protected)
         if built is not None and built[1]:
             return built[0]
@@ -131,10 +132,11 @@ def _by_sentence(tokens: list[Token]) -> list[list[Token]]:
     Pakistan" is two statements, not one run-on)."""
     groups: list[list[Token]] = []
     current_sent = -1
+    starts = TokenTable.of(tokens[0].doc).sent_start if tokens else []
     for tok in tokens:
-        if tok.sent.start != current_sent or (groups and groups[-1][-1].text in _ELLIPSIS):
+        if starts[tok.i] != current_sent or (groups and groups[-1][-1].text in _ELLIPSIS):
             groups.append([])
-            current_sent = tok.sent.start
+            current_sent = starts[tok.i]
         groups[-1].append(tok)
     return [g for g in groups if any(not t.is_punct for t in g)]
 
@@ -342,7 +344,8 @@ def _mention_ids(tok: Token | None) -> set[int]:
     for child in tok.children:
         if child.dep_ in drop:
             ids -= {t.i for t in child.subtree}
-    ids -= {t.i for t in tok.doc if t.is_punct and t.i in ids}
+    is_punct = TokenTable.of(tok.doc).is_punct
+    ids -= {i for i in ids if is_punct[i]}
     if len(ids) > 6 or not ids or max(ids) - min(ids) + 1 != len(ids):
         return set()
     return ids
@@ -370,7 +373,8 @@ def _mention(tok: Token | None, speaker_name: str | None) -> str:
 
 
 def _inside_quotes(tok: Token) -> bool:
-    before = doc_text(tok.doc)[tok.sent.start_char : tok.idx]
+    doc = tok.doc
+    before = doc_text(doc)[doc[TokenTable.of(doc).sent_start[tok.i]].idx : tok.idx]
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
@@ -414,10 +418,10 @@ def _optional(anchor: Token, keep: set[int]) -> list[tuple[int, Token]]:
 
 def _parenthetical(tok: Token) -> bool:
     """A constituent set off by brackets or paired dashes."""
-    doc = tok.doc
+    text = TokenTable.of(tok.doc).text
     left, right = tok.left_edge.i, tok.right_edge.i
-    before = doc[left - 1].text if left > 0 else ""
-    after = doc[right + 1].text if right + 1 < len(doc) else ""
+    before = text[left - 1] if left > 0 else ""
+    after = text[right + 1] if right + 1 < len(text) else ""
     return (before, after) in (("(", ")"), ("[", "]"), ("—", "—"), ("--", "--"), ("–", "–"))
 
 
@@ -460,8 +464,9 @@ def _glued(tok: Token) -> bool:
 def _bracketed(doc: Doc, keep: set[int]) -> set[int]:
     out: set[int] = set()
     depth = 0
+    texts = TokenTable.of(doc).text
     for i in sorted(keep):
-        text = doc[i].text
+        text = texts[i]
         if text in ("(", "["):
             depth += 1
         if depth:
@@ -496,26 +501,26 @@ def _orphaned_joiners(dropped: Token, keep: set[int]) -> set[int]:
 
 def _render(doc: Doc, keep: Iterable[int]) -> str:
     """Kept tokens back to text, keeping the article's spacing inside contiguous runs."""
-    ids = sorted(i for i in keep if doc[i].text not in _QUOTE_MARKS and not doc[i].is_space)
+    tab = TokenTable.of(doc)
+    words, space = tab.text, tab.whitespace
+    ids = sorted(i for i in keep if words[i] not in _QUOTE_MARKS and not tab.is_space[i])
     ids = [
         i
         for i in ids
-        if doc[i].text not in _ELLIPSIS
-        and not (
-            doc[i].text in ("'", "‘", "’") and doc[i].tag_ != "POS" and not _possessive(doc[i])
-        )
+        if words[i] not in _ELLIPSIS
+        and not (words[i] in ("'", "‘", "’") and tab.tag[i] != "POS" and not _possessive_at(tab, i))
     ]
+    kept = set(ids)
     parts: list[str] = []
     for n, i in enumerate(ids):
-        tok = doc[i]
-        parts.append(tok.text)
-        if i + 1 < len(doc) and i + 1 not in ids and _possessive(doc[i + 1]):
-            parts.append(doc[i + 1].text)  # the parser hung "’" elsewhere; it is this word's
+        parts.append(words[i])
+        if i + 1 < len(words) and i + 1 not in kept and _possessive_at(tab, i + 1):
+            parts.append(words[i + 1])  # the parser hung "’" elsewhere; it is this word's
         if n + 1 < len(ids):
             nxt = ids[n + 1]
-            contiguous = all(doc[j].text in _QUOTE_MARKS for j in range(i + 1, nxt))
+            contiguous = all(words[j] in _QUOTE_MARKS for j in range(i + 1, nxt))
             if contiguous:
-                gap = tok.whitespace_ or "".join(doc[j].whitespace_ for j in range(i + 1, nxt))
+                gap = space[i] or "".join(space[j] for j in range(i + 1, nxt))
                 parts.append(" " if gap else "")
             else:
                 parts.append(" ")
@@ -529,10 +534,17 @@ def _render(doc: Doc, keep: Iterable[int]) -> str:
 
 def _possessive(tok: Token) -> bool:
     """ "terrorists’ safe havens": an apostrophe glued to a plural, not a quotation mark."""
-    if tok.i == 0 or tok.text not in ("'", "’"):
+    return _possessive_at(TokenTable.of(tok.doc), tok.i)
+
+
+def _possessive_at(tab: TokenTable, i: int) -> bool:
+    if i == 0 or tab.text[i] not in ("'", "’"):
         return False
-    before = tok.doc[tok.i - 1]
-    return not before.whitespace_ and before.text.lower().endswith("s") and bool(tok.whitespace_)
+    return (
+        not tab.whitespace[i - 1]
+        and tab.text[i - 1].lower().endswith("s")
+        and bool(tab.whitespace[i])
+    )
 
 
 def _finish(text: str) -> str:

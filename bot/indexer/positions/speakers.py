@@ -13,6 +13,7 @@ from spacy.tokens import Span, Token
 
 from bot.indexer.actors import ActorDirectory, strip_titles
 from bot.indexer.positions.syntax import (
+    TokenTable,
     doc_text,
     ent_of,
     span_of,
@@ -523,12 +524,14 @@ def note_mentions(unit: Unit, ctx: ArticleContext) -> None:
     unknown ones whose title places them, for a later bare surname; and the institutions
     it names with their state ("Pakistan's embassy"), for a later "the embassy"."""
     for sent in unit.sents:
-        for tok in sent:
-            if (
-                tok.pos_ == "NOUN"
-                and tok.dep_ != "compound"
-                and any(c.ent_type_ in ("GPE", "NORP") for c in tok.children)
-            ):
+        doc = sent.doc
+        table = TokenTable.of(doc)
+        for i in range(sent.start, sent.end):
+            # the table first: a Token only for the nouns worth a look at their children
+            if table.pos[i] != "NOUN" or table.dep[i] == "compound":
+                continue
+            tok = doc[i]
+            if any(c.ent_type_ in ("GPE", "NORP") for c in tok.children):
                 _saw_body(phrase_of(tok), ctx)
     for ent in ctx.ents:
         if unit.start <= ent.start_char < unit.end:

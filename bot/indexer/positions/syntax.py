@@ -4,6 +4,8 @@ agent, how deep a token sits, the entity a token belongs to, a mention's own wor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from spacy.tokens import Doc, Span, Token
 
 
@@ -114,5 +116,77 @@ def doc_text(doc: Doc) -> str:
     claims, stance and dating ask for it per position (it was a fifth of ingest time)."""
     cached = doc.user_data.get("doc_text")
     if cached is None:
-        cached = doc.user_data["doc_text"] = doc.text
+        # what `Doc.text` joins (each token's text and its trailing space), from the table
+        table = TokenTable.of(doc)
+        cached = doc.user_data["doc_text"] = "".join(
+            word + space for word, space in zip(table.text, table.whitespace, strict=True)
+        )
     return cached
+
+
+def ents_within(span: Span) -> list[Span]:
+    """`span.ents`: the entities wholly inside the span, stopping as spaCy does at the
+    first one that starts inside and runs past its end. `Span.ents` rebuilds every entity
+    of the Doc on each call (dating asked per position); the bounds are read once per Doc
+    and kept as numbers, since Spans kept on the Doc would tie it into a reference cycle."""
+    doc = span.doc
+    bounds = doc.user_data.get("ent_bounds")
+    if bounds is None:
+        bounds = doc.user_data["ent_bounds"] = tuple(
+            (e.start, e.end, e.label, e.kb_id) for e in doc.ents
+        )
+    out: list[Span] = []
+    for start, end, label, kb_id in bounds:
+        if start >= span.start:
+            if end <= span.end:
+                out.append(Span(doc, start, end, label=label, kb_id=kb_id))
+            else:
+                break
+    return out
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """Per-token attributes as plain lists, read once per document: code that walks
+    token indices (rendering a kept set of tokens, finding a token's sentence) reads
+    these instead of making a `Token` object for every look-up, which profiling showed
+    was most of the claim builder's time."""
+
+    text: list[str]
+    whitespace: list[str]
+    tag: list[str]
+    pos: list[str]
+    dep: list[str]
+    is_punct: list[bool]
+    is_space: list[bool]
+    sent_start: list[int]  # index of the first token of each token's sentence
+
+    @classmethod
+    def of(cls, doc: Doc) -> TokenTable:
+        cached = doc.user_data.get("token_table")
+        if cached is None:
+            cached = doc.user_data["token_table"] = cls._build(doc)
+        return cached
+
+    @classmethod
+    def _build(cls, doc: Doc) -> TokenTable:
+        # one C-level read of the annotations, strings looked up by hash: no Token objects
+        columns = doc.to_array(
+            ["ORTH", "SPACY", "TAG", "IS_PUNCT", "IS_SPACE", "SENT_START", "POS", "DEP"]
+        ).tolist()
+        strings = doc.vocab.strings
+        text = [strings[row[0]] for row in columns]
+        whitespace = [" " if row[1] else "" for row in columns]
+        tag = [strings[row[2]] if row[2] else "" for row in columns]
+        is_punct = [bool(row[3]) for row in columns]
+        is_space = [bool(row[4]) for row in columns]
+        pos = [strings[row[6]] if row[6] else "" for row in columns]
+        dep = [strings[row[7]] if row[7] else "" for row in columns]
+        # as `Token.sent` finds it: back to the nearest token marked as a sentence start
+        sent_start: list[int] = []
+        start = 0
+        for i, row in enumerate(columns):
+            if row[5] == 1:
+                start = i
+            sent_start.append(start)
+        return cls(text, whitespace, tag, pos, dep, is_punct, is_space, sent_start)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from bot.indexer.positions.syntax import doc_text
+from bot.indexer.positions.syntax import TokenTable, doc_text
 from bot.indexer.positions.vocabulary import (
     LABEL,
 )
@@ -99,12 +99,13 @@ def _asks(paragraph: str) -> bool:
 
 
 def _split_on_newlines(doc: Doc, sent: Span) -> Iterator[Span]:
+    table = TokenTable.of(doc)
     start = sent.start
-    for tok in sent:
-        if "\n" in tok.text or (tok.is_space and tok.i > start):
-            if tok.i > start:
-                yield doc[start : tok.i]
-            start = tok.i + 1
+    for i in range(sent.start, sent.end):
+        if "\n" in table.text[i] or (table.is_space[i] and i > start):
+            if i > start:
+                yield doc[start:i]
+            start = i + 1
     if start < sent.end:
         span = doc[start : sent.end]
         if span.text.strip():

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.indexer.dedup import (
     bands,
     content_hash,
+    fingerprint,
     hamming,
     normalise,
     shingle_similarity,
@@ -153,3 +154,16 @@ def test_simhash_properties(text: str) -> None:
 def test_hamming_symmetric_and_bounded(a: int, b: int) -> None:
     assert hamming(a, b) == hamming(b, a)
     assert 0 <= hamming(a, b) <= 64
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "one", "two words", "Three words here.", "Pakistan’s envoy met U.S. officials. " * 30],
+)
+def test_fingerprint_normalises_once_and_agrees_with_its_parts(text: str) -> None:
+    """`fingerprint` normalises the text once for both figures; each is what its own
+    function gives."""
+    fp = fingerprint(text)
+    assert fp.hash == content_hash(text)
+    assert fp.simhash == simhash(text)
+    assert fp.bands == bands(fp.simhash)

@@ -77,7 +77,10 @@ def content_hash(text: str) -> str:
 
 def shingles(text: str, size: int = _SHINGLE) -> set[str]:
     """Word n-grams of the normalised text; a text shorter than `size` is one shingle."""
-    tokens = normalise(text).split()
+    return _shingles_of(normalise(text).split(), size)
+
+
+def _shingles_of(tokens: list[str], size: int = _SHINGLE) -> set[str]:
     if not tokens:
         return set()
     if len(tokens) < size:
@@ -103,7 +106,11 @@ def simhash(text: str) -> int:
     Uses a stable hash (BLAKE2b) rather than Python's `hash`, which is salted
     per process and would make stored fingerprints useless after a restart.
     """
-    hashes = np.fromiter((_hash64(s) for s in shingles(text)), dtype=np.uint64, count=-1)
+    return _simhash_of(shingles(text))
+
+
+def _simhash_of(shingle_set: set[str]) -> int:
+    hashes = np.fromiter((_hash64(s) for s in shingle_set), dtype=np.uint64, count=-1)
     if hashes.size == 0:
         return 0
     # one column per bit: +1 votes where the shingle's hash has it set, -1 where not
@@ -148,5 +155,7 @@ class Fingerprint:
 
 
 def fingerprint(text: str) -> Fingerprint:
-    h = simhash(text)
-    return Fingerprint(content_hash(text), h, bands(h))
+    """The text normalised once for both the hash and the SimHash."""
+    normal = normalise(text)
+    h = _simhash_of(_shingles_of(normal.split()))
+    return Fingerprint(hashlib.sha256(normal.encode("utf-8")).hexdigest(), h, bands(h))

@@ -12,7 +12,6 @@ Every refusal is an `IngestRefused` whose reason is one line a chat user can act
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import py3langid
 
@@ -225,12 +224,13 @@ def check_content(clean: CleanArticle, settings: Settings) -> None:
             f"(need at least {settings.min_article_words})",
             name=name,
         )
-    visible = [c for c in text if not c.isspace()]
-    letters = sum(1 for c in visible if unicodedata.category(c).startswith("L"))
-    if letters / len(visible) < _MIN_LETTER_SHARE:
+    # str.isalpha is exactly Unicode's "Letter" categories; counted by C-level maps,
+    # since a per-character loop in Python was a fifth of screening an article
+    visible = len(text) - sum(map(str.isspace, text))
+    letters = sum(map(str.isalpha, text))
+    if letters / visible < _MIN_LETTER_SHARE:
         raise IngestRefused(
-            f"mostly non-letter characters ({letters * 100 // len(visible)}% letters), "
-            "not article text",
+            f"mostly non-letter characters ({letters * 100 // visible}% letters), not article text",
             name=name,
         )
     if not _SENTENCE.search(text):

@@ -400,11 +400,13 @@ def main(argv: list[str] | None = None) -> int:
     ratio = ingest_s / bare_s
     # the rest: the whole ingest less the time inside our component, per round
     rest_runs = [i - p["component"] for i, p in zip(ingest_runs, phases, strict=True)]
-    best = min(range(len(ingest_runs)), key=lambda i: rest_runs[i] / bare_runs[i])
+    # best of each, as for the whole ratio: picking the round with the best rest/bare
+    # quotient would favour a round whose baseline ran slow by chance
+    best = min(range(len(ingest_runs)), key=lambda i: rest_runs[i])
     spent = phases[best]
     beyond = {k: round(v, 2) for k, v in sorted(spent.items())}
     component_s = spent["component"]
-    rest_ratio = rest_runs[best] / bare_runs[best]
+    rest_ratio = rest_runs[best] / bare_s
     peak = peak_rss_mb()
     peaks = pass_peaks(samples, args.articles)
     growing, delta = grows(peaks)
@@ -475,13 +477,13 @@ def main(argv: list[str] | None = None) -> int:
         rest_per_round = ", ".join(f"{r:.2f}" for r in result["ratio_rest_per_round"])  # type: ignore[attr-defined]
         print(f"whole ratio     {ratio:.3f}  (best ingest / best bare)   per round: {per_round}")
         print(
-            f"component       {component_s:.2f} s inside {COMPONENT} (best round; per round: "
+            f"component       {component_s:.2f} s inside {COMPONENT} (best-rest round; per round: "
             + ", ".join(f"{p['component']:.2f}" for p in phases)
             + ")"
         )
         print(
-            f"rest ratio      {rest_ratio:.3f}  ({rest_runs[best]:.2f} s / {bare_runs[best]:.2f} s,"
-            f" whole less the component; target ≤ {TARGET_RATIO})  "
+            f"rest ratio      {rest_ratio:.3f}  (best rest {rest_runs[best]:.2f} s / best bare "
+            f"{bare_s:.2f} s, whole less the component; target ≤ {TARGET_RATIO})  "
             f"{ok(rest_ratio <= TARGET_RATIO)}   per round: {rest_per_round}"
         )
         print(

@@ -38,6 +38,7 @@ from bot.core.services import Services
 from bot.settings import Settings
 from bot.slack.render import to_messages
 from bot.topics import load_taxonomy
+from storage import queries
 from storage.db import Database
 from storage.models import Article, Position, Statement, Story
 
@@ -327,6 +328,36 @@ def main() -> None:
                 for line in distinct
             ]
         print(f"{name:<26}{len(after):>6}{statistics.median(after):>10.2f}{max(after):>10.2f}")
+    # The counts alone, asked right after an insert: what a write costs the next reader,
+    # apart from the rest of the handlers' work (and less noisy on a shared machine).
+    topic_ids = [t.id for t in services.taxonomy]
+
+    def counts() -> list[float]:
+        t0 = time.perf_counter()
+        out = []
+        with db.session() as s:
+            for topic in topic_ids:
+                for since, until in ((None, None), (dt.date(2016, 1, 1), dt.date(2019, 12, 31))):
+                    queries.actor_counts_on(s, topic, since=since, until=until)
+                    out.append((time.perf_counter() - t0) * 1000)
+                    t0 = time.perf_counter()
+            queries.most_active_topics(s, since=dt.date(2016, 1, 1))
+            queries.topic_counts(s)
+            queries.article_count(s)
+            queries.changes_since(s, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    counts()
+    warm, cold = counts(), []
+    for _ in range(3):
+        written.append(insert_one(db, rng, topic_ids))
+        cold += counts()
+    for label, samples in (("counts, cached", warm), ("counts after an insert", cold)):
+        print(
+            f"{label:<26}{len(samples):>6}{statistics.median(samples):>10.2f}"
+            f"{max(samples):>10.2f}  (sum {sum(samples) / (len(samples) / len(warm)):.1f} ms)"
+        )
     remove(db, written)
     print(f"{'handler':<22}{'runs':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for name, lines in (

@@ -15,11 +15,12 @@ import random
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 
 from storage import admin, cached, corrections, queries
-from storage.db import Database
+from storage.db import Database, alembic_config
 from storage.models import Article, LedgerVersion, Position, Statement
 from tests.core_ledger import add_article
 
@@ -296,3 +297,20 @@ def test_postgresql_inserts_take_turns(db: Database) -> None:
         other.dispose()
     with db.session() as s:
         assert queries.actor_counts_on(s, "water") == {"Pakistan": 1, "China": 1}
+
+
+def test_migration_0009_goes_down_and_up(db: Database) -> None:
+    """Down to 0008 an insert on PostgreSQL moves the counter again (SQLite never did);
+    back up, it does not."""
+
+    def moved_by_an_insert() -> bool:
+        with db.session() as s:
+            before = s.scalar(select(LedgerVersion.changes))
+        add_article(db, "Another", D(2019, 1, 1), positions=[{"actor": "China"}])
+        with db.session() as s:
+            return s.scalar(select(LedgerVersion.changes)) != before
+
+    command.downgrade(alembic_config(db.url), "0008_perf")
+    assert moved_by_an_insert() == (db.dialect == "postgresql")
+    command.upgrade(alembic_config(db.url), "head")
+    assert not moved_by_an_insert()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from bot.core.commands import Ctx, dispatch
 from bot.core.invocation import parse
@@ -38,6 +38,7 @@ from bot.core.services import Services
 from bot.settings import Settings
 from bot.slack.render import to_messages
 from bot.topics import load_taxonomy
+from storage import queries
 from storage.db import Database
 from storage.models import Article, Position, Statement, Story
 
@@ -155,6 +156,79 @@ def after_bulk_load(db: Database) -> None:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def insert_one(db: Database, rng: random.Random, topics: list[str], positions: int = 10) -> int:
+    """One more article and its positions, written as one transaction (as ingest does).
+    The article's id is given (the bulk load gave every article's id, so on PostgreSQL
+    its sequence was never moved)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    published = dt.date(2024, 6, 1)
+    with db.session() as s:
+        n = (s.scalar(select(func.max(Article.id))) or 0) + 1
+        story = s.scalars(insert(Story).returning(Story.id), [{"created_at": now}]).one()
+        statements = s.scalars(
+            insert(Statement).returning(Statement.id), [{"created_at": now}] * positions
+        ).all()
+        text = " ".join(rng.choices(FILLER, k=160))
+        s.execute(
+            insert(Article),
+            [
+                {
+                    "id": n,
+                    "story_id": story,
+                    "title": f"after-write report {n}",
+                    "source": "Dawn",
+                    "url": f"https://news.example/{n}",
+                    "origin": "url",
+                    "published": published,
+                    "date_precision": "day",
+                    "date_basis": "synthetic",
+                    "text": text,
+                    "summary": text[:400],
+                    "gist": text[:200],
+                    "word_count": 160,
+                    "content_hash": hashlib.sha256(f"w{n}".encode()).hexdigest(),
+                    "simhash": 0,
+                    "band0": n,
+                    "band1": n,
+                    "band2": n,
+                    "band3": n,
+                    "ingested_at": now,
+                }
+            ],
+        )
+        rows = []
+        for sid in statements:
+            actor = rng.choice(ACTORS)
+            evidence = " ".join(rng.choices(FILLER, k=25))
+            rows.append(
+                {
+                    "article_id": n,
+                    "actor": actor,
+                    "speaker": f"{actor} {rng.choice(SPEAKERS)}",
+                    "speaker_office": rng.choice(SPEAKERS),
+                    "topic": rng.choice(topics),
+                    "claim": evidence[:120],
+                    "evidence": evidence,
+                    "kind": "quote",
+                    "published": published,
+                    "stated_on": published.isoformat(),
+                    "stated_date": published,
+                    "stated_basis": "article date",
+                    "statement_id": sid,
+                    "created_at": now,
+                }
+            )
+        s.execute(insert(Position), rows)
+    return n
+
+
+def remove(db: Database, article_ids: list[int]) -> None:
+    """Take the articles `insert_one` wrote out again, so the ledger can be reused."""
+    with db.session() as s:
+        s.execute(delete(Position).where(Position.article_id.in_(article_ids)))
+        s.execute(delete(Article).where(Article.id.in_(article_ids)))
+
+
 def timed(fn: Callable[[], object], runs: int) -> list[float]:
     out = []
     for _ in range(runs):
@@ -237,6 +311,54 @@ def main() -> None:
             for line in distinct
         ]
         print(f"{name:<26}{len(cold):>6}{statistics.median(cold):>10.2f}{max(cold):>10.2f}")
+    # First asks after a write: one article with its positions inserted between rounds, as
+    # ingest does while the bot answers; every line's counts have to catch up with it.
+    # (The articles are deleted again at the end, so the ledger can be reused.)
+    print(f"{'first ask after an insert':<26}{'lines':>6}{'p50 ms':>10}{'max ms':>10}")
+    written: list[int] = []
+    for name, lines in (("/position", position_lines), ("/brief", brief_lines)):
+        distinct = list(dict.fromkeys(lines))
+        for line in distinct:  # warm: counts cached for the ledger as it is now
+            dispatch(ctx, parse(line, user="bench"))
+        after: list[float] = []
+        for _ in range(3):
+            written.append(insert_one(db, rng, [t.id for t in services.taxonomy]))
+            after += [
+                timed(lambda line=line: dispatch(ctx, parse(line, user="bench")), 1)[0]
+                for line in distinct
+            ]
+        print(f"{name:<26}{len(after):>6}{statistics.median(after):>10.2f}{max(after):>10.2f}")
+    # The counts alone, asked right after an insert: what a write costs the next reader,
+    # apart from the rest of the handlers' work (and less noisy on a shared machine).
+    topic_ids = [t.id for t in services.taxonomy]
+
+    def counts() -> list[float]:
+        t0 = time.perf_counter()
+        out = []
+        with db.session() as s:
+            for topic in topic_ids:
+                for since, until in ((None, None), (dt.date(2016, 1, 1), dt.date(2019, 12, 31))):
+                    queries.actor_counts_on(s, topic, since=since, until=until)
+                    out.append((time.perf_counter() - t0) * 1000)
+                    t0 = time.perf_counter()
+            queries.most_active_topics(s, since=dt.date(2016, 1, 1))
+            queries.topic_counts(s)
+            queries.article_count(s)
+            queries.changes_since(s, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    counts()
+    warm, cold = counts(), []
+    for _ in range(3):
+        written.append(insert_one(db, rng, topic_ids))
+        cold += counts()
+    for label, samples in (("counts, cached", warm), ("counts after an insert", cold)):
+        print(
+            f"{label:<26}{len(samples):>6}{statistics.median(samples):>10.2f}"
+            f"{max(samples):>10.2f}  (sum {sum(samples) / (len(samples) / len(warm)):.1f} ms)"
+        )
+    remove(db, written)
     print(f"{'handler':<22}{'runs':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for name, lines in (
         ("/position", position_lines),

@@ -167,8 +167,10 @@ class Position(Base):
 
 class LedgerVersion(Base):
     """One row whose counter database triggers move on every update or delete of positions
-    and every delete of articles, and on PostgreSQL every insert (migration 0005). With the
-    newest ids it keys cached counts: whoever wrote, the key moves."""
+    and every delete of articles (migration 0008). With the newest ids it keys cached
+    counts: whoever wrote, the key moves, and while only the ids moved the counts take in
+    just the new rows. On PostgreSQL an insert into either table first locks this row
+    until its commit, so ids are drawn in commit order (migration 0009)."""
 
     __tablename__ = "ledger_version"
 

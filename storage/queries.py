@@ -9,15 +9,16 @@ chat and the budget for a whole command is tens of milliseconds.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Select, bindparam, false, func, select, text, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, case, false, func, select, text, union_all
+from sqlalchemy.orm import Session, aliased
 
-from storage.cached import cached
+from storage.cached import Incremental, Span, incremental
 from storage.models import Article, Position
 
 # Marks around matched words in search snippets; control characters that cleaned article
@@ -122,6 +123,8 @@ class Changes:
     positions_by_topic: tuple[tuple[str, int], ...]  # most first
     position_count: int
 
+
+K = TypeVar("K")
 
 _POSITION_COLS = (
     Position.id,
@@ -289,28 +292,54 @@ def actor_counts_on(
     until: dt.date | None = None,
 ) -> dict[str, int]:
     """How many statements each actor has on a topic: one carried by three outlets is one
-    (a covering scan of ix_positions_topic_repeat_actor_stated, once per ledger version)."""
-    return dict(
-        cached(
-            session,
-            ("actor_counts_on", topic, since, until),
-            lambda: _actor_counts_on(session, topic, since, until),
-        )
-    )
+    (a covering scan of ix_positions_topic_repeat_actor_stated once per ledger version,
+    then only the positions inserted since)."""
+
+    def count(*, new: bool) -> Callable[[Session, Span], dict[str, int]]:
+        def run(session: Session, span: Span) -> dict[str, int]:
+            cols, where = _counted(span, new=new)
+            stmt = select(cols.actor, func.count()).where(
+                *where, cols.topic == topic, cols.is_repeat == false()
+            )
+            if since is not None:
+                stmt = stmt.where(cols.stated_date >= since)
+            if until is not None:
+                stmt = stmt.where(cols.stated_date <= until)
+            return {actor: n for actor, n in session.execute(stmt.group_by(cols.actor)).all()}
+
+        return run
+
+    aggregate: Incremental[dict[str, int], dict[str, int]]
+    aggregate = Incremental(full=count(new=False), delta=count(new=True), merge=_add)
+    counts = incremental(session, ("actor_counts_on", topic, since, until), aggregate)
+    return dict(counts)
 
 
-def _actor_counts_on(
-    session: Session, topic: str, since: dt.date | None, until: dt.date | None
-) -> dict[str, int]:
-    stmt = select(Position.actor, func.count()).where(
-        Position.topic == topic, Position.is_repeat == false()
-    )
-    if since is not None:
-        stmt = stmt.where(Position.stated_date >= since)
-    if until is not None:
-        stmt = stmt.where(Position.stated_date <= until)
-    rows = session.execute(stmt.group_by(Position.actor)).all()
-    return {actor: count for actor, count in rows}
+# the columns the counts filter and group by (what a delta reads of each new position)
+_COUNTED = (
+    Position.article_id,
+    Position.topic,
+    Position.actor,
+    Position.is_repeat,
+    Position.stated_date,
+)
+
+
+def _counted(span: Span, *, new: bool) -> tuple[Any, list[Any]]:
+    """The positions a count reads: the whole table up to the span's newest id (a full
+    count, by whatever index serves its filters), or just the span's new rows (a delta)."""
+    if new:
+        return span.new_positions(*_COUNTED).c, []
+    return Position.__table__.c, [span.positions()]
+
+
+def _add(old: dict[K, int], delta: dict[K, int]) -> dict[K, int]:
+    """Counts merged with the counts of rows inserted since: a new dict (a cached figure
+    is shared and never changed in place)."""
+    out = dict(old)
+    for k, n in delta.items():
+        out[k] = out.get(k, 0) + n
+    return out
 
 
 def latest_position_by_actor(
@@ -362,25 +391,25 @@ def most_active_topics(
     """Topics with the most positions stated since a date, most first.
 
     Counts over ix_positions_topic_repeat_stated alone (topic and date are both in it),
-    so this never reads the table; once per ledger version.
+    so this never reads the table; once per ledger version, then only the positions
+    inserted since. Every topic's count is kept, not just the first `limit`: a topic
+    below them can overtake one of them with the next insert. Ties go by topic id.
     """
-    return list(
-        cached(
-            session,
-            ("most_active_topics", since, limit),
-            lambda: _most_active_topics(session, since, limit),
-        )
-    )
 
+    def count(*, new: bool) -> Callable[[Session, Span], dict[str, int]]:
+        def run(session: Session, span: Span) -> dict[str, int]:
+            cols, where = _counted(span, new=new)
+            stmt = select(cols.topic, func.count()).where(*where, cols.is_repeat == false())
+            if since is not None:
+                stmt = stmt.where(cols.stated_date >= since)
+            return {t: n for t, n in session.execute(stmt.group_by(cols.topic)).all()}
 
-def _most_active_topics(
-    session: Session, since: dt.date | None, limit: int
-) -> list[tuple[str, int]]:
-    stmt = select(Position.topic, func.count().label("n")).where(Position.is_repeat == false())
-    if since is not None:
-        stmt = stmt.where(Position.stated_date >= since)
-    stmt = stmt.group_by(Position.topic).order_by(text("n DESC"), Position.topic).limit(limit)
-    return [(topic, n) for topic, n in session.execute(stmt).all()]
+        return run
+
+    aggregate: Incremental[dict[str, int], dict[str, int]]
+    aggregate = Incremental(full=count(new=False), delta=count(new=True), merge=_add)
+    by_topic = incremental(session, ("topics_active_since", since), aggregate)
+    return sorted(by_topic.items(), key=lambda x: (-x[1], x[0]))[:limit]
 
 
 def newest_position_date(session: Session) -> dt.date | None:
@@ -390,15 +419,52 @@ def newest_position_date(session: Session) -> dt.date | None:
 
 
 def topic_counts(session: Session) -> dict[str, TopicCount]:
-    """Positions and distinct articles per topic, for `/topics` (once per ledger version)."""
+    """Positions and distinct articles per topic, for `/topics` (once per ledger version,
+    then only the positions inserted since).
 
-    def compute() -> dict[str, TopicCount]:
-        stmt = select(
-            Position.topic, func.count(), func.count(func.distinct(Position.article_id))
-        ).group_by(Position.topic)
+    Ingest writes an article's positions with it, but a row can be written back into an
+    old article (undoing a correction) and the merge does not lean on that: a new
+    position adds to its topic's articles only if no earlier position of that topic has
+    its article (one primary-key probe of ix_positions_article_id per new row)."""
+
+    def full(session: Session, span: Span) -> dict[str, TopicCount]:
+        stmt = (
+            select(Position.topic, func.count(), func.count(func.distinct(Position.article_id)))
+            .where(span.positions())
+            .group_by(Position.topic)
+        )
         return {t: TopicCount(t, n, a) for t, n, a in session.execute(stmt).all()}
 
-    return dict(cached(session, ("topic_counts",), compute))
+    def delta(session: Session, span: Span) -> dict[str, TopicCount]:
+        new = span.new_positions(*_COUNTED)
+        earlier = aliased(Position)
+        first_of_article = ~(
+            select(earlier.id)
+            .where(
+                earlier.article_id == new.c.article_id,
+                earlier.topic == new.c.topic,
+                earlier.id <= span.after_position,
+            )
+            .exists()
+        )
+        stmt = select(
+            new.c.topic,
+            func.count(),
+            func.count(func.distinct(case((first_of_article, new.c.article_id)))),
+        ).group_by(new.c.topic)
+        return {t: TopicCount(t, n, a) for t, n, a in session.execute(stmt).all()}
+
+    def merge(old: dict[str, TopicCount], new: dict[str, TopicCount]) -> dict[str, TopicCount]:
+        out = dict(old)
+        for t, c in new.items():
+            was = out.get(t, TopicCount(t, 0, 0))
+            out[t] = TopicCount(t, was.positions + c.positions, was.articles + c.articles)
+        return out
+
+    aggregate: Incremental[dict[str, TopicCount], dict[str, TopicCount]]
+    aggregate = Incremental(full, delta, merge)
+    counts = incremental(session, ("topic_counts",), aggregate)
+    return dict(counts)
 
 
 # ------------------------------------------------------------------------ articles
@@ -448,8 +514,8 @@ def changes_since(session: Session, since: dt.datetime, *, limit: int = 5) -> Ch
     # rows ingested between that and `since` are subtracted with a bounded range query, so
     # a brief asked every second counts a week of ingest once, not every time.
     hour = since.replace(minute=0, second=0, microsecond=0)
-    base_articles, base_topics = cached(
-        session, ("ingested_since", hour), lambda: _ingested_counts(session, hour, None)
+    base_articles, base_topics = incremental(
+        session, ("ingested_since", hour), _ingested_since(hour)
     )
     gap_articles, gap_topics = _ingested_counts(session, hour, since) if since > hour else (0, {})
     counts = {t: n - gap_topics.get(t, 0) for t, n in base_topics.items()}
@@ -485,12 +551,49 @@ def _ingested_counts(
     return articles, {t: n for t, n in by_topic}
 
 
+def _ingested_since(hour: dt.datetime) -> Incremental[tuple[int, dict[str, int]], Any]:
+    """Articles ingested since `hour` and their positions per topic, as an aggregate that
+    takes in new rows: a new article counts if ingested since; a new position counts if
+    its article was (whether that article is new or not)."""
+
+    def full(session: Session, span: Span) -> tuple[int, dict[str, int]]:
+        art_filter = Article.ingested_at >= hour  # ix_articles_ingested_at
+        articles = session.scalar(select(func.count()).where(art_filter, span.articles())) or 0
+        by_topic = session.execute(
+            select(Position.topic, func.count())
+            .select_from(Article)
+            .join(Position, Position.article_id == Article.id)
+            .where(art_filter, span.positions())
+            .group_by(Position.topic)
+        ).all()
+        return articles, {t: n for t, n in by_topic}
+
+    def delta(session: Session, span: Span) -> tuple[int, dict[str, int]]:
+        art_filter = Article.ingested_at >= hour
+        articles = session.scalar(select(func.count()).where(art_filter, span.articles())) or 0
+        new = span.new_positions(*_COUNTED)
+        by_topic = session.execute(
+            select(new.c.topic, func.count())
+            .select_from(new)
+            .join(Article, Article.id == new.c.article_id)
+            .where(art_filter)
+            .group_by(new.c.topic)
+        ).all()
+        return articles, {t: n for t, n in by_topic}
+
+    def merge(
+        old: tuple[int, dict[str, int]], new: tuple[int, dict[str, int]]
+    ) -> tuple[int, dict[str, int]]:
+        return old[0] + new[0], _add(old[1], new[1])
+
+    return Incremental(full, delta, merge)
+
+
 def article_count(session: Session) -> int:
-    return cached(
-        session,
-        ("article_count",),
-        lambda: session.scalar(select(func.count()).select_from(Article)) or 0,
-    )
+    def count(session: Session, span: Span) -> int:
+        return session.scalar(select(func.count()).where(span.articles())) or 0
+
+    return incremental(session, ("article_count",), Incremental(count, count, operator.add))
 
 
 # ------------------------------------------------------------------------ full-text search

@@ -16,6 +16,7 @@ from bot.indexer.positions.syntax import (
     doc_text,
     ent_of,
     span_of,
+    subject_of,
 )
 from bot.indexer.positions.units import (
     Unit,
@@ -137,6 +138,10 @@ def _pronoun(tok: Token, ctx: ArticleContext) -> Speaker | None:
     else the last person; it: the last body; they: the last group."""
     lower = tok.lower_
     role = PRONOUNS[lower]
+    if lower in ("it", "they"):
+        bound, matrix = _matrix_subject(tok, ctx)
+        if bound:
+            return matrix
     if role == "person":
         earlier = _person_earlier_in_sentence(tok, ctx)
         if earlier is not None:
@@ -149,6 +154,28 @@ def _pronoun(tok: Token, ctx: ArticleContext) -> Speaker | None:
     if lower == "we":
         return None  # inside narration "we" is the outlet; quotes handle themselves
     return ctx.last_group or ctx.last_body or ctx.last_person
+
+
+def _matrix_subject(pronoun: Token, ctx: ArticleContext) -> tuple[bool, Speaker | None]:
+    """ "The US announced that it was withholding aid", "the agency said it had notified
+    Congress", "officials said they would …": "it"/"they" as the subject of what a body,
+    state or group reports binds to that reporter, not to whoever was named last — the
+    last body is often the other side's, named in the previous sentence. (bound, speaker):
+    bound with no speaker when the reporter is a thing we cannot place, since then nobody
+    else is the pronoun's antecedent either. A person as the reporter leaves "it"/"they"
+    to the usual reading ("Wells said it was time …")."""
+    clause = pronoun.head
+    if not pronoun.dep_.startswith("nsubj") or clause.dep_ != "ccomp":
+        return False, None
+    subj = subject_of(clause.head)
+    if subj is None or subj.i == pronoun.i or subj.pos_ not in ("NOUN", "PROPN"):
+        return False, None
+    if subj.ent_type_ == "PERSON":
+        return False, None
+    found = _mention(subj, ctx)
+    if found is not None and found.kind == "person":
+        return False, None
+    return True, found
 
 
 def _mention(
@@ -181,6 +208,16 @@ def _mention(
         if found is not None:
             ctx.met(found, _title_words(full))
             return found
+    # "Pakistan's Foreign Minister Shah Mehmood Qureshi" when NER missed the name: the
+    # proper nouns ending the phrase, longest first, may be a known person's name
+    if tok.pos_ == "PROPN":
+        for start in range(max(tok.i - 3, tok.left_edge.i), tok.i):
+            words = tok.doc[start : tok.i + 1]
+            if all(t.pos_ == "PROPN" for t in words) and ctx.directory.person(words.text):
+                found = resolve_name(words.text, ctx)
+                if found is not None:
+                    ctx.met(found, _title_words(full))
+                    return found
     # a named person, with or without titles
     person_ent = tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and tok.ent_type_ != "GPE")
     if person_ent:
@@ -205,8 +242,17 @@ def _mention(
             owner = ctx.bodies_seen[-1][0]
         if owner is not None:
             return owner
-    if tok.lemma_.lower() in DOCUMENTS and not any(c.dep_ == "poss" for c in tok.children):
+    names_issuer = ctx.directory.body(full) is not None or (
+        ctx.directory.nationality(full) is not None
+    )
+    if (
+        tok.lemma_.lower() in DOCUMENTS
+        and not any(c.dep_ == "poss" for c in tok.children)
+        and not names_issuer
+    ):
         # "the statement added", "the report said": whoever issued it, named just before
+        # — unless its own words name the issuer ("the Pakistan Foreign Ministry statement
+        # said", "a US statement said"), who is then read below, not the last speaker
         issuer = _issuer(tok, ctx)
         if issuer is not None:
             return issuer

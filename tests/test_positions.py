@@ -673,3 +673,92 @@ def test_claims_read_as_the_stance(extractor, text, speaker, starts, absent):
     for claim in claims:
         assert claim.startswith(starts), claim
         assert absent not in claim, claim
+
+
+# Who does not speak: readings that once filed a line under the wrong speaker or state
+# (found on a held-out reading of real articles; the sentences here are invented). Each
+# row: text, lines that must be there as (actor, speaker, topic), and (speaker, topic)
+# pairs that must not be — speaker None for a line with no named speaker.
+NOT_THE_SPEAKER: list[
+    tuple[str, str, list[tuple[str, str | None, str]], list[tuple[str | None, str]]]
+] = [
+    (
+        "'it' in what a state announces is that state, not the last body named",
+        "Pakistan's army spokesman said the border fence was nearly finished. The US later "
+        "announced that it was withholding $255 million in aid to Islamabad.",
+        [("United States", None, "security-aid")],
+        [("Pakistan Army", "security-aid")],
+    ),
+    (
+        "'it' after an agency we cannot place stays unplaced",
+        "The Foreign Office spokesman said the border fence was nearly finished. A little-"
+        "known procurement office said it had notified lawmakers about the sale of F-16 "
+        "jets to Pakistan.",
+        [("Pakistan", "Foreign Office", "border-management")],
+        [("Foreign Office", "security-aid")],
+    ),
+    (
+        "a US agency commonly quoted on arms sales is in the gazetteer",
+        "The Defense Security Cooperation Agency said it had notified Congress of the "
+        "possible sale of F-16 jets to Pakistan.",
+        [("United States", "Defense Security Cooperation Agency", "security-aid")],
+        [],
+    ),
+    (
+        "a document whose own words name its issuer is not the last speaker's",
+        "US officials praised the new government in Islamabad. The Pakistan Foreign Ministry "
+        "statement said the issue of terrorism was never discussed during the call.",
+        [("Pakistan", "Foreign Office", "counterterrorism")],
+        [(None, "counterterrorism")],
+    ),
+    (
+        "'according to reports' is nobody's document, however recent the last speaker",
+        "Imran Khan said the two countries must rebuild trust. According to reports, Mike "
+        "Pompeo will visit Islamabad next month and will meet the prime minister.",
+        [("United States", "Mike Pompeo", "alliance")],
+        [("Imran Khan", "alliance")],
+    ),
+    (
+        "a name inside quotation marks never speaks for the words outside them",
+        "Shah Mehmood Qureshi met reporters in Islamabad. "
+        'Stressing that ties with Washington mattered, he said, "Mike Pompeo is expected to '
+        'visit Islamabad next week. We look forward to the visit."',
+        [("Pakistan", "Shah Mehmood Qureshi", "alliance")],
+        [("Mike Pompeo", "alliance")],
+    ),
+    (
+        "a report nested in a disputed statement is not the speaker's nor the reported one's",
+        "Shah Mehmood Qureshi said the State Department's statement that Mike Pompeo "
+        "discussed terrorism with Imran Khan was contrary to the facts.",
+        [("Pakistan", "Shah Mehmood Qureshi", "counterterrorism")],
+        [("Mike Pompeo", "counterterrorism")],
+    ),
+    (
+        "a claim inside a question put to a spokesman is the claimant's, not his",
+        "Mark Toner was responding to a question about Sartaj Aziz's statement that the Haqqani "
+        "network had been driven out of North Waziristan.",
+        [("Pakistan", "Sartaj Aziz", "haqqani-network")],
+        [("Mark Toner", "haqqani-network")],
+    ),
+    (
+        "the question still says what the answer is about",
+        "In response to a question about why the Haqqani network had not been designated, "
+        "Mark Toner said that its leaders had been designated as terrorists.",
+        [("United States", "Mark Toner", "haqqani-network")],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected", "forbidden"),
+    NOT_THE_SPEAKER,
+    ids=[c[0] for c in NOT_THE_SPEAKER],
+)
+def test_not_the_speaker(extractor, name, text, expected, forbidden):
+    got = {(p.actor, p.speaker, p.topic) for p in extractor(text)}
+    for line in expected:
+        assert line in got, f"{name}: expected {line} in {sorted(got, key=str)}"
+    for speaker, topic in forbidden:
+        wrong = [g for g in got if g[1] == speaker and g[2] == topic]
+        assert not wrong, f"{name}: did not expect {wrong}"

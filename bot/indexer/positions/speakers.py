@@ -249,10 +249,12 @@ def _mention(
         tok.lemma_.lower() in DOCUMENTS
         and not any(c.dep_ == "poss" for c in tok.children)
         and not names_issuer
+        and tok.tag_ != "NNS"
     ):
         # "the statement added", "the report said": whoever issued it, named just before
         # — unless its own words name the issuer ("the Pakistan Foreign Ministry statement
-        # said", "a US statement said"), who is then read below, not the last speaker
+        # said", "a US statement said"), who is then read below, not the last speaker; and
+        # "according to reports" (plural, nobody's in particular) is no one's document
         issuer = _issuer(tok, ctx)
         if issuer is not None:
             return issuer

@@ -240,6 +240,11 @@ VOCABULARY: list[tuple[str, str, str]] = [
         "The envoy attended the signing of an accord with the Taliban.",
         "afghan-peace-process",
     ),
+    (
+        "bare peace in a sentence that names Afghanistan, however far apart",
+        "We cannot wish Afghanistan away, and we want peace to come at last.",
+        "afghan-peace-process",
+    ),
 ]
 
 
@@ -263,6 +268,21 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
         "economy-trade",
     ),
     ("funding is not the Fund", "Congress cut funding for the programme.", "economy-trade"),
+    (
+        "bare peace with no Afghanistan in the sentence",
+        "The general said his soldiers never fought for money, only for peace.",
+        "afghan-peace-process",
+    ),
+    (
+        "peace in another region",
+        "Washington could help bring lasting peace to the subcontinent.",
+        "afghan-peace-process",
+    ),
+    (
+        "a dialogue with another neighbour",
+        "The premier said Pakistan had tried its best to start a dialogue to settle differences.",
+        "afghan-peace-process",
+    ),
     (
         "a party, not democracy",
         "Two Democratic senators wrote to the secretary.",

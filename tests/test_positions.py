@@ -741,6 +741,20 @@ NOT_THE_SPEAKER: list[
         [("Mark Toner", "haqqani-network")],
     ),
     (
+        "'it' is the state named earlier in its own sentence, not the last body before it",
+        "The Pentagon said on Monday that the reimbursements were frozen. Pakistan rejects "
+        "harbouring militants but says it is wary of a backlash of terror attacks on its soil.",
+        [("United States", "Pentagon", "security-aid")],
+        [("Pentagon", "safe-havens"), ("Pentagon", "counterterrorism")],
+    ),
+    (
+        "an embassy 'of the United States in Islamabad' is the American one",
+        "The Embassy of the United States in Islamabad said in a statement that the envoy "
+        "welcomed Pakistan's support for intra-Afghan negotiations.",
+        [("United States", "US Embassy", "afghan-peace-process")],
+        [],
+    ),
+    (
         "the question still says what the answer is about",
         "In response to a question about why the Haqqani network had not been designated, "
         "Mark Toner said that its leaders had been designated as terrorists.",

@@ -150,6 +150,9 @@ def _pronoun(tok: Token, ctx: ArticleContext) -> Speaker | None:
             return ctx.last_subject
         return ctx.last_person or ctx.last_mentioned
     if role == "body":
+        named, earlier = _body_earlier_in_sentence(tok, ctx)
+        if named:
+            return earlier
         return ctx.last_body or ctx.last_any
     if lower == "we":
         return None  # inside narration "we" is the outlet; quotes handle themselves
@@ -389,6 +392,33 @@ def _person_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> Speaker 
     if len(people) != 1:
         return None
     return resolve_name(next(iter(people.values())), ctx)
+
+
+def _body_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> tuple[bool, Speaker | None]:
+    """ "Pakistan rejects harbouring militants but says … and it is wary of …": a state or
+    institution named earlier in the same sentence is the nearest antecedent of "it" —
+    not the body named in an earlier sentence. (named, speaker): when two sides are named
+    there ("the US cut aid to Pakistan after it …") the reference is open, so nobody."""
+    actors: dict[str, Speaker] = {}
+    for tok in pronoun.sent:
+        if tok.i >= pronoun.i or tok.pos_ not in ("PROPN", "NOUN"):
+            continue
+        if tok.dep_ == "compound" and tok.head.pos_ == "PROPN":
+            continue  # part of a longer name, read at its head
+        phrase = span_of(tok)
+        body = ctx.directory.body(phrase)
+        if body is not None:
+            actors.setdefault(body.actor, Speaker(body.actor, body.name, None, "body"))
+            continue
+        if tok.pos_ == "PROPN" and tok.ent_type_ in ("GPE", "ORG", "NORP"):
+            state = ctx.directory.state(tok.text) or ctx.directory.state(phrase)
+            if state is not None:
+                actors.setdefault(state, Speaker(state, None, None, "state"))
+    if not actors:
+        return False, None
+    if len(actors) > 1:
+        return True, None
+    return True, next(iter(actors.values()))
 
 
 def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:

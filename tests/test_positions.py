@@ -755,6 +755,21 @@ NOT_THE_SPEAKER: list[
         [],
     ),
     (
+        "'they' is the officials named earlier in the sentence, not the last person",
+        "Ash Carter visited Kabul last week. Relations have frayed, with U.S. officials "
+        "frustrated by what they term Islamabad's unwillingness to act against the Haqqani "
+        "network.",
+        [("United States", None, "haqqani-network")],
+        [("Ash Carter", "haqqani-network")],
+    ),
+    (
+        "what someone decided not to tell was not said",
+        "The Pentagon will withhold the payment after Ash Carter decided not to tell Congress "
+        "that Pakistan was acting against the Haqqani network, a U.S. official said.",
+        [("United States", None, "haqqani-network")],
+        [("Ash Carter", "haqqani-network")],
+    ),
+    (
         "the question still says what the answer is about",
         "In response to a question about why the Haqqani network had not been designated, "
         "Mark Toner said that its leaders had been designated as terrorists.",

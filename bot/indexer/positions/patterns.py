@@ -186,6 +186,8 @@ def reporting_verbs(r: Reading) -> Iterator[Candidate]:
             continue  # "declined to comment": nothing was said
         if any(c.dep_ == "aux" and c.lower_ in UNCERTAIN_MODALS for c in tok.children):
             continue  # "only the ISI could comment on this": nothing was said
+        if any(c.dep_ == "neg" for c in tok.children):
+            continue  # "decided not to tell Congress that …", "did not say whether …"
         # "… was announced by X", and the participle "a suspension announced by X"
         passive = any(c.dep_ == "auxpass" for c in tok.children) or (
             tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl") and agent_of(tok) is not None

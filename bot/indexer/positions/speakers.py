@@ -156,6 +156,9 @@ def _pronoun(tok: Token, ctx: ArticleContext) -> Speaker | None:
         return ctx.last_body or ctx.last_any
     if lower == "we":
         return None  # inside narration "we" is the outlet; quotes handle themselves
+    named, group = _group_earlier_in_sentence(tok, ctx)
+    if named:
+        return group
     return ctx.last_group or ctx.last_body or ctx.last_person
 
 
@@ -419,6 +422,26 @@ def _body_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> tuple[bool
     if len(actors) > 1:
         return True, None
     return True, next(iter(actors.values()))
+
+
+def _group_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> tuple[bool, Speaker | None]:
+    """ "…, with U.S. officials frustrated by what they term …": officials of one state
+    named earlier in the same sentence are what "they" refers to, not the last person
+    named. (named, speaker), as for "it": two states' officials there leave it open."""
+    states: set[str] = set()
+    for tok in pronoun.sent:
+        if tok.i >= pronoun.i or tok.tag_ not in ("NNS", "NNPS"):
+            continue
+        if tok.dep_ == "compound":
+            continue
+        stated = ctx.directory.nationality(span_of(tok))
+        if stated is not None:
+            states.add(stated)
+    if not states:
+        return False, None
+    if len(states) > 1:
+        return True, None
+    return True, Speaker(next(iter(states)), None, None, "group")
 
 
 def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:

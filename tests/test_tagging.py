@@ -269,6 +269,11 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
     ),
     ("funding is not the Fund", "Congress cut funding for the programme.", "economy-trade"),
     (
+        "a lower-case word is never a name cue, whatever it shares with it",
+        "The local police failed to verify the diplomat's status.",
+        "india",
+    ),
+    (
         "bare peace with no Afghanistan in the sentence",
         "The general said his soldiers never fought for money, only for peace.",
         "afghan-peace-process",

@@ -369,7 +369,9 @@ def _words_of_text(text: str) -> list[_Word]:
 
 
 def _slot_fits(slot: Slot, w: _Word) -> bool:
-    return any(_word_fits(cw, w) for cw in slot)
+    """A cue word written with a capital letter is a name ("LoC", "India", "Doha"): a
+    lower-case word is never it, whatever its inflections share ("local" is not "LoC")."""
+    return any(_word_fits(cw, w) and (w.capitalised or not cw.capital) for cw in slot)
 
 
 def _partner_fits(slot: Slot, w: _Word) -> bool:

@@ -368,10 +368,11 @@ def _words_of_text(text: str) -> list[_Word]:
     ]
 
 
-def _slot_fits(slot: Slot, w: _Word) -> bool:
-    """A cue word written with a capital letter is a name ("LoC", "India", "Doha"): a
-    lower-case word is never it, whatever its inflections share ("local" is not "LoC")."""
-    return any(_word_fits(cw, w) and (w.capitalised or not cw.capital) for cw in slot)
+def _slot_fits(slot: Slot, w: _Word, *, name: bool = False) -> bool:
+    """`name`: the cue is one word written with a capital letter ("LoC", "India", "Doha"),
+    and a lower-case word is never it, whatever its inflections share ("local" is not
+    "LoC"). A longer name may be written in lower case ("the line of control")."""
+    return any(_word_fits(cw, w) and (not name or w.capitalised or not cw.capital) for cw in slot)
 
 
 def _partner_fits(slot: Slot, w: _Word) -> bool:
@@ -519,8 +520,9 @@ class Tagger:
 def _align(cue: _Cue, words: list[_Word], i: int) -> int | None:
     """End index (exclusive) of `cue` matched at word `i`, or None."""
     j = i
+    name = len(cue.words) == 1
     for slot in cue.words:
-        if j >= len(words) or not _slot_fits(slot, words[j]):
+        if j >= len(words) or not _slot_fits(slot, words[j], name=name):
             return None
         j += 1
     return j

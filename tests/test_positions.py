@@ -523,6 +523,18 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "a visit to a third state is no act of the relationship",
+        "Imran Khan will visit Saudi Arabia next month.",
+        [],
+        [("Pakistan", "alliance")],
+    ),
+    (
+        "a visit to the other side is",
+        "Imran Khan will visit Washington next month.",
+        [("Pakistan", "Imran Khan", "alliance", "action")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],

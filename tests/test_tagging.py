@@ -241,6 +241,11 @@ VOCABULARY: list[tuple[str, str, str]] = [
         "afghan-peace-process",
     ),
     (
+        "a protest lodged with a government is diplomatic, not unrest",
+        "The ministry said it had lodged a strong protest with Washington over the remarks.",
+        "alliance",
+    ),
+    (
         "bare peace in a sentence that names Afghanistan, however far apart",
         "We cannot wish Afghanistan away, and we want peace to come at last.",
         "afghan-peace-process",
@@ -272,6 +277,11 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
         "a lower-case word is never a name cue, whatever it shares with it",
         "The local police failed to verify the diplomat's status.",
         "india",
+    ),
+    (
+        "a protest lodged with a government is not unrest at home",
+        "The ministry said it had lodged a strong protest with Washington over the remarks.",
+        "pakistan-stability",
     ),
     (
         "bare peace with no Afghanistan in the sentence",

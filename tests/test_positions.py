@@ -711,15 +711,14 @@ NOT_THE_SPEAKER: list[
     ),
     (
         "a US agency commonly quoted on arms sales is in the gazetteer",
-        "The Defense Security Cooperation Agency said it had notified Congress of the "
-        "possible sale of F-16 jets to Pakistan.",
+        "The Defense Security Cooperation Agency approved the sale of eight F-16 jets to Pakistan.",
         [("United States", "Defense Security Cooperation Agency", "security-aid")],
         [],
     ),
     (
         "a document whose own words name its issuer is not the last speaker's",
         "US officials praised the new government in Islamabad. The Pakistan Foreign Ministry "
-        "statement said the issue of terrorism was never discussed during the call.",
+        "statement said terrorism never came up during the call.",
         [("Pakistan", "Foreign Office", "counterterrorism")],
         [(None, "counterterrorism")],
     ),
@@ -741,45 +740,44 @@ NOT_THE_SPEAKER: list[
     (
         "a report nested in a disputed statement is not the speaker's nor the reported one's",
         "Shah Mehmood Qureshi said the State Department's statement that Mike Pompeo "
-        "discussed terrorism with Imran Khan was contrary to the facts.",
+        "discussed terrorism with the prime minister was simply untrue.",
         [("Pakistan", "Shah Mehmood Qureshi", "counterterrorism")],
         [("Mike Pompeo", "counterterrorism")],
     ),
     (
         "a claim inside a question put to a spokesman is the claimant's, not his",
-        "Mark Toner was responding to a question about Sartaj Aziz's statement that the Haqqani "
-        "network had been driven out of North Waziristan.",
+        "Ned Price was replying to a question about Sartaj Aziz's statement that the Haqqani "
+        "network had been pushed out of the tribal areas.",
         [("Pakistan", "Sartaj Aziz", "haqqani-network")],
-        [("Mark Toner", "haqqani-network")],
+        [("Ned Price", "haqqani-network")],
     ),
     (
         "'it' is the state named earlier in its own sentence, not the last body before it",
         "The Pentagon said on Monday that the reimbursements were frozen. Pakistan rejects "
-        "harbouring militants but says it is wary of a backlash of terror attacks on its soil.",
+        "sheltering fighters but says it is wary of revenge attacks inside its borders.",
         [("United States", "Pentagon", "security-aid")],
-        [("Pentagon", "safe-havens"), ("Pentagon", "counterterrorism")],
+        [("Pentagon", "border-management")],
     ),
     (
         "an embassy 'of the United States in Islamabad' is the American one",
-        "The Embassy of the United States in Islamabad said in a statement that the envoy "
-        "welcomed Pakistan's support for intra-Afghan negotiations.",
+        "The Embassy of the United States in Islamabad said on Friday that the envoy thanked "
+        "Pakistan for backing the talks with the Taliban.",
         [("United States", "US Embassy", "afghan-peace-process")],
         [],
     ),
     (
         "'they' is the officials named earlier in the sentence, not the last person",
-        "Ash Carter visited Kabul last week. Relations have frayed, with U.S. officials "
-        "frustrated by what they term Islamabad's unwillingness to act against the Haqqani "
-        "network.",
+        "Ash Carter visited Kabul last week. Ties have soured, with American diplomats "
+        "annoyed by what they call Pakistan's reluctance to move against the Haqqani network.",
         [("United States", None, "haqqani-network")],
         [("Ash Carter", "haqqani-network")],
     ),
     (
         "what someone decided not to tell was not said",
-        "The Pentagon will withhold the payment after Ash Carter decided not to tell Congress "
-        "that Pakistan was acting against the Haqqani network, a U.S. official said.",
+        "The payment will be held back because Jim Mattis chose not to inform lawmakers that "
+        "Islamabad was cracking down on the Haqqani network, a U.S. official said.",
         [("United States", None, "haqqani-network")],
-        [("Ash Carter", "haqqani-network")],
+        [("Jim Mattis", "haqqani-network")],
     ),
     (
         "the question still says what the answer is about",

@@ -246,8 +246,8 @@ VOCABULARY: list[tuple[str, str, str]] = [
         "alliance",
     ),
     (
-        "bare peace in a sentence that names Afghanistan, however far apart",
-        "We cannot wish Afghanistan away, and we want peace to come at last.",
+        "bare peace in a sentence that names Afghanistan, not governed by it",
+        "Afghanistan is still our neighbour, and all we want is peace at last.",
         "afghan-peace-process",
     ),
 ]
@@ -285,17 +285,17 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
     ),
     (
         "bare peace with no Afghanistan in the sentence",
-        "The general said his soldiers never fought for money, only for peace.",
+        "The general said his men had fought for their homeland, not for cash, and wanted peace.",
         "afghan-peace-process",
     ),
     (
         "peace in another region",
-        "Washington could help bring lasting peace to the subcontinent.",
+        "A great power could help bring calm and lasting peace to South Asia.",
         "afghan-peace-process",
     ),
     (
         "a dialogue with another neighbour",
-        "The premier said Pakistan had tried its best to start a dialogue to settle differences.",
+        "The premier said his government had offered a dialogue to settle old differences.",
         "afghan-peace-process",
     ),
     (

@@ -213,7 +213,15 @@ def test_ambiguous_or_ordinary_words_are_no_body(directory: ActorDirectory, ment
         ("New Delhi", "India"),
         ("the Islamic Emirate of Afghanistan", "Taliban"),
         ("the UN Security Council", "United Nations"),
+        # the owner comes before the place: the first cue in the phrase wins
+        ("the Embassy of the United States in Islamabad", "United States"),
+        ("Pakistan's embassy in Washington", "Pakistan"),
+        ("the Central Intelligence Agency", "United States"),
+        ("the Defense Security Cooperation Agency", "United States"),
     ],
 )
 def test_state_names_and_demonyms(directory: ActorDirectory, phrase: str, actor: str) -> None:
-    assert (directory.state(phrase) or directory.nationality(phrase)) == actor
+    body = directory.body(phrase)
+    assert (
+        directory.state(phrase) or directory.nationality(phrase) or (body and body.actor)
+    ) == actor

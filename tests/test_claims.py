@@ -45,10 +45,11 @@ CLAIMS: list[tuple[str, str | None, str, tuple[str, ...]]] = [
         "The border fence will stop militants",
         ("which", "rupees", "…"),
     ),
-    (  # "it" in reported speech is the reporting body
-        "The Pentagon said it had withheld the remaining security aid to Pakistan.",
+    (  # "it" in reported speech is the reporting body (an act it reports, "said it had
+        # withheld the aid", is now read as the body's act in any context: kind action)
+        "The Pentagon said it was still reviewing the remaining security aid to Pakistan.",
         "Pentagon",
-        "The Pentagon had withheld the remaining security aid",
+        "The Pentagon was still reviewing the remaining security aid",
         (" it ", "said"),
     ),
     (  # a bare verb phrase gets its subject back, from the text

@@ -523,6 +523,18 @@ CASES: list[tuple[str, str, list[Expect], list[tuple[str, str]]]] = [
         [],
     ),
     (
+        "a visit to a third state is no act of the relationship",
+        "Imran Khan will visit Saudi Arabia next month.",
+        [],
+        [("Pakistan", "alliance")],
+    ),
+    (
+        "a visit to the other side is",
+        "Imran Khan will visit Washington next month.",
+        [("Pakistan", "Imran Khan", "alliance", "action")],
+        [],
+    ),
+    (
         "denial verb",
         "Pakistani leaders denied providing sanctuaries to insurgents.",
         [("Pakistan", None, "safe-havens", None)],
@@ -673,3 +685,119 @@ def test_claims_read_as_the_stance(extractor, text, speaker, starts, absent):
     for claim in claims:
         assert claim.startswith(starts), claim
         assert absent not in claim, claim
+
+
+# Who does not speak: readings that once filed a line under the wrong speaker or state
+# (found on a held-out reading of real articles; the sentences here are invented). Each
+# row: text, lines that must be there as (actor, speaker, topic), and (speaker, topic)
+# pairs that must not be — speaker None for a line with no named speaker.
+NOT_THE_SPEAKER: list[
+    tuple[str, str, list[tuple[str, str | None, str]], list[tuple[str | None, str]]]
+] = [
+    (
+        "'it' in what a state announces is that state, not the last body named",
+        "Pakistan's army spokesman said the border fence was nearly finished. The US later "
+        "announced that it was withholding $255 million in aid to Islamabad.",
+        [("United States", None, "security-aid")],
+        [("Pakistan Army", "security-aid")],
+    ),
+    (
+        "'it' after an agency we cannot place stays unplaced",
+        "The Foreign Office spokesman said the border fence was nearly finished. A little-"
+        "known procurement office said it had notified lawmakers about the sale of F-16 "
+        "jets to Pakistan.",
+        [("Pakistan", "Foreign Office", "border-management")],
+        [("Foreign Office", "security-aid")],
+    ),
+    (
+        "a US agency commonly quoted on arms sales is in the gazetteer",
+        "The Defense Security Cooperation Agency approved the sale of eight F-16 jets to Pakistan.",
+        [("United States", "Defense Security Cooperation Agency", "security-aid")],
+        [],
+    ),
+    (
+        "a document whose own words name its issuer is not the last speaker's",
+        "US officials praised the new government in Islamabad. The Pakistan Foreign Ministry "
+        "statement said terrorism never came up during the call.",
+        [("Pakistan", "Foreign Office", "counterterrorism")],
+        [(None, "counterterrorism")],
+    ),
+    (
+        "'according to reports' is nobody's document, however recent the last speaker",
+        "Imran Khan said the two countries must rebuild trust. According to reports, Mike "
+        "Pompeo will visit Islamabad next month and will meet the prime minister.",
+        [("United States", "Mike Pompeo", "alliance")],
+        [("Imran Khan", "alliance")],
+    ),
+    (
+        "a name inside quotation marks never speaks for the words outside them",
+        "Shah Mehmood Qureshi met reporters in Islamabad. "
+        'Stressing that ties with Washington mattered, he said, "Mike Pompeo is expected to '
+        'visit Islamabad next week. We look forward to the visit."',
+        [("Pakistan", "Shah Mehmood Qureshi", "alliance")],
+        [("Mike Pompeo", "alliance")],
+    ),
+    (
+        "a report nested in a disputed statement is not the speaker's nor the reported one's",
+        "Shah Mehmood Qureshi said the State Department's statement that Mike Pompeo "
+        "discussed terrorism with the prime minister was simply untrue.",
+        [("Pakistan", "Shah Mehmood Qureshi", "counterterrorism")],
+        [("Mike Pompeo", "counterterrorism")],
+    ),
+    (
+        "a claim inside a question put to a spokesman is the claimant's, not his",
+        "Ned Price was replying to a question about Sartaj Aziz's statement that the Haqqani "
+        "network had been pushed out of the tribal areas.",
+        [("Pakistan", "Sartaj Aziz", "haqqani-network")],
+        [("Ned Price", "haqqani-network")],
+    ),
+    (
+        "'it' is the state named earlier in its own sentence, not the last body before it",
+        "The Pentagon said on Monday that the reimbursements were frozen. Pakistan rejects "
+        "sheltering fighters but says it is wary of revenge attacks inside its borders.",
+        [("United States", "Pentagon", "security-aid")],
+        [("Pentagon", "border-management")],
+    ),
+    (
+        "an embassy 'of the United States in Islamabad' is the American one",
+        "The Embassy of the United States in Islamabad said on Friday that the envoy thanked "
+        "Pakistan for backing the talks with the Taliban.",
+        [("United States", "US Embassy", "afghan-peace-process")],
+        [],
+    ),
+    (
+        "'they' is the officials named earlier in the sentence, not the last person",
+        "Ash Carter visited Kabul last week. Ties have soured, with American diplomats "
+        "annoyed by what they call Pakistan's reluctance to move against the Haqqani network.",
+        [("United States", None, "haqqani-network")],
+        [("Ash Carter", "haqqani-network")],
+    ),
+    (
+        "what someone decided not to tell was not said",
+        "The payment will be held back because Jim Mattis chose not to inform lawmakers that "
+        "Islamabad was cracking down on the Haqqani network, a U.S. official said.",
+        [("United States", None, "haqqani-network")],
+        [("Jim Mattis", "haqqani-network")],
+    ),
+    (
+        "the question still says what the answer is about",
+        "In response to a question about why the Haqqani network had not been designated, "
+        "Mark Toner said that its leaders had been designated as terrorists.",
+        [("United States", "Mark Toner", "haqqani-network")],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected", "forbidden"),
+    NOT_THE_SPEAKER,
+    ids=[c[0] for c in NOT_THE_SPEAKER],
+)
+def test_not_the_speaker(extractor, name, text, expected, forbidden):
+    got = {(p.actor, p.speaker, p.topic) for p in extractor(text)}
+    for line in expected:
+        assert line in got, f"{name}: expected {line} in {sorted(got, key=str)}"
+    for speaker, topic in forbidden:
+        wrong = [g for g in got if g[1] == speaker and g[2] == topic]
+        assert not wrong, f"{name}: did not expect {wrong}"

@@ -240,6 +240,16 @@ VOCABULARY: list[tuple[str, str, str]] = [
         "The envoy attended the signing of an accord with the Taliban.",
         "afghan-peace-process",
     ),
+    (
+        "a protest lodged with a government is diplomatic, not unrest",
+        "The ministry said it had lodged a strong protest with Washington over the remarks.",
+        "alliance",
+    ),
+    (
+        "bare peace in a sentence that names Afghanistan, not governed by it",
+        "Afghanistan is still our neighbour, and all we want is peace at last.",
+        "afghan-peace-process",
+    ),
 ]
 
 
@@ -263,6 +273,31 @@ NOT_TOPIC: list[tuple[str, str, str]] = [
         "economy-trade",
     ),
     ("funding is not the Fund", "Congress cut funding for the programme.", "economy-trade"),
+    (
+        "a lower-case word is never a name cue, whatever it shares with it",
+        "The local police failed to verify the diplomat's status.",
+        "india",
+    ),
+    (
+        "a protest lodged with a government is not unrest at home",
+        "The ministry said it had lodged a strong protest with Washington over the remarks.",
+        "pakistan-stability",
+    ),
+    (
+        "bare peace with no Afghanistan in the sentence",
+        "The general said his men had fought for their homeland, not for cash, and wanted peace.",
+        "afghan-peace-process",
+    ),
+    (
+        "peace in another region",
+        "A great power could help bring calm and lasting peace to South Asia.",
+        "afghan-peace-process",
+    ),
+    (
+        "a dialogue with another neighbour",
+        "The premier said his government had offered a dialogue to settle old differences.",
+        "afghan-peace-process",
+    ),
     (
         "a party, not democracy",
         "Two Democratic senators wrote to the secretary.",

@@ -149,18 +149,23 @@ class ActorDirectory:
     def nationality(self, phrase: str) -> str | None:
         """The state a noun phrase's nationality cue points to: "Pakistani officials"."""
         tokens = re.findall(r"[\w.]+(?:'s|’s)?", phrase.replace("’", "'"))
-        for token in tokens:
-            bare = _key(re.sub(r"'s$", "", token))
+        bares = [_key(re.sub(r"'s$", "", token)) for token in tokens]
+        # the first cue in the phrase wins, multi-word names included: the owner comes
+        # before the place ("the Embassy of the United States in Islamabad" is American)
+        found: list[tuple[int, str]] = []
+        for i, bare in enumerate(bares):
             if bare in self.demonyms:
-                return self.demonyms[bare]
+                found.append((i, self.demonyms[bare]))
+                break
             if bare in self.states and len(bare) > 2:
-                return self.states[bare]
+                found.append((i, self.states[bare]))
+                break
         # multi-word state names ("United States officials")
-        key = _key(phrase)
+        joined = " " + " ".join(bares) + " "
         for form, state in self.states.items():
-            if " " in form and form in key:
-                return state
-        return None
+            if " " in form and (at := joined.find(f" {form} ")) >= 0:
+                found.append((joined[:at].count(" "), state))
+        return min(found)[1] if found else None
 
 
 _TITLES = re.compile(

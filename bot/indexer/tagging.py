@@ -10,6 +10,8 @@ reporters use either form for the same act.
 A cue is read in context, by rules that hold for every topic rather than per word:
 - a cue marked noun-only (`aid/n`) does not match the verb ("Pakistan aided the raid"),
   one marked verb-only (`partner/v`) not the noun, adjective-only (`secure/a`) not the verb;
+- a `phrase & word` cue needs the word anywhere in the same sentence (a bare "peace"
+  is the Afghan peace only where the sentence names Afghanistan or the Taliban);
 - a `head ~ dependent` cue needs both words, one governing the other within two
   dependency steps ("withdraw ~ troop*": "withdrew its troops", "the troop withdrawal"),
   or the dependent in a phrase the parser hung on the word that takes the head ("signed
@@ -217,6 +219,10 @@ class _Cue:
     # `head ~ dependent`: a word the phrase's last word governs within two dependency
     # steps ("withdraw ~ troop*" matches "withdrew all its troops", "troop withdrawal")
     partner: Slot = ()
+    # `phrase & word`: a word that must occur in the same sentence of the clause, in any
+    # relation ("peace & Afghan*": a bare "peace" is the Afghan peace only where the
+    # sentence names Afghanistan; "fought for peace" or "peace in the subcontinent" is not)
+    context: Slot = ()
 
 
 class _Found(NamedTuple):
@@ -255,6 +261,8 @@ def _parse_slot(piece: str) -> Slot:
 def _parse_cues(topic: str, raw: str, weak: bool) -> list[_Cue]:
     """One YAML cue as matchable cues: a hyphenated alternative ("ceasefire|cease-fire")
     is a phrase of its own, since text splits it into words."""
+    raw, _, context = raw.partition("&")
+    context_slot = _parse_slot(context.strip()) if context.strip() else ()
     phrase, _, partner = raw.partition("~")
     variants: list[list[str]] = [[]]
     for piece in phrase.split():
@@ -271,7 +279,14 @@ def _parse_cues(topic: str, raw: str, weak: bool) -> list[_Cue]:
         words = [slot for slot in (_parse_slot(p) for p in variant) if slot]
         if words:
             out.append(
-                _Cue(topic, weak, tuple(words), name=phrase != phrase.lower(), partner=partner_slot)
+                _Cue(
+                    topic,
+                    weak,
+                    tuple(words),
+                    name=phrase.strip() != phrase.strip().lower(),
+                    partner=partner_slot,
+                    context=context_slot,
+                )
             )
     return out
 
@@ -353,8 +368,11 @@ def _words_of_text(text: str) -> list[_Word]:
     ]
 
 
-def _slot_fits(slot: Slot, w: _Word) -> bool:
-    return any(_word_fits(cw, w) for cw in slot)
+def _slot_fits(slot: Slot, w: _Word, *, name: bool = False) -> bool:
+    """`name`: the cue is one word written with a capital letter ("LoC", "India", "Doha"),
+    and a lower-case word is never it, whatever its inflections share ("local" is not
+    "LoC"). A longer name may be written in lower case ("the line of control")."""
+    return any(_word_fits(cw, w) and (not name or w.capitalised or not cw.capital) for cw in slot)
 
 
 def _partner_fits(slot: Slot, w: _Word) -> bool:
@@ -470,6 +488,10 @@ class Tagger:
                 if end is None:
                     continue
                 partner = _partner(cue, words, end - 1) if cue.partner else -1
+                if cue.context and not any(
+                    v.sentence == w.sentence and _partner_fits(cue.context, v) for v in words
+                ):
+                    continue
                 if partner is not None:
                     matches.append(_Match(i, end, cue, partner))
         kept = [
@@ -498,8 +520,9 @@ class Tagger:
 def _align(cue: _Cue, words: list[_Word], i: int) -> int | None:
     """End index (exclusive) of `cue` matched at word `i`, or None."""
     j = i
+    name = len(cue.words) == 1
     for slot in cue.words:
-        if j >= len(words) or not _slot_fits(slot, words[j]):
+        if j >= len(words) or not _slot_fits(slot, words[j], name=name):
             return None
         j += 1
     return j

@@ -144,6 +144,18 @@ def _actors(tok: Token, ctx: ArticleContext) -> list[Speaker]:
     return found
 
 
+def _third_place(tok: Token, ctx: ArticleContext) -> bool:
+    """A visit, call or meeting whose object is a place of a third state ("will visit Saudi
+    Arabia", "visited Beijing"): an encounter with neither of the two sides says nothing
+    of their relationship. (A two-word capitalised object otherwise reads as a person.)"""
+    for child in tok.children:
+        if child.dep_ != "dobj" or child.ent_type_ not in ("GPE", "LOC"):
+            continue
+        state = ctx.directory.state(phrase_of(child))
+        return state not in ("United States", "Pakistan")
+    return False
+
+
 def find_actions(
     unit: Unit, text: str, ctx: ArticleContext, tagger: Tagger
 ) -> Iterator[tuple[ExtractedPosition, tuple[int, int]]]:
@@ -171,6 +183,8 @@ def find_actions(
             ):
                 continue  # "Alice Wells, who visited Pakistan last week": background
             object_class, default_topic = act
+            if object_class == "person" and _third_place(tok, ctx):
+                continue  # "the prime minister will visit Saudi Arabia": not the two of them
             objects = _objects_text(tok)
             pattern = ACT_OBJECTS.get(object_class)
             if pattern is not None and not re.search(pattern, objects, re.I):

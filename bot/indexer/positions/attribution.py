@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from spacy.tokens import Token
 
-from bot.indexer.positions.patterns import Candidate, Reading, candidates
+from bot.indexer.positions.patterns import Candidate, Reading, candidates, has_that_clause
 from bot.indexer.positions.speakers import (
     ArticleContext,
     Speaker,
@@ -23,12 +23,14 @@ from bot.indexer.positions.units import (
     quoted_spans,
 )
 from bot.indexer.positions.vocabulary import (
+    ATTRIBUTION_NOUNS,
     CHARGE_NOUNS,
     CIRCUMSTANCE,
     DENIAL_VERBS,
     DOCUMENTS,
     LISTENER_VERBS,
     OBJECT_VERBS,
+    QUESTION_NOUNS,
     REPORTING,
     SETTINGS,
     STANCE,
@@ -217,6 +219,7 @@ def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribu
                     head = c.trigger.head
                     content_ids |= {t.i for t in head.subtree} - {t.i for t in c.trigger.subtree}
         content_ids |= {t.i for t in tokens if in_quote(t, quotes)}
+    content_ids -= _claims_in_questions(tokens, chosen.trigger)
     content = [t for t in tokens if t.i in content_ids and t.i not in attribution]
     first = mine[0]
     verb = first.trigger
@@ -241,6 +244,34 @@ def _statement(r: Reading, found: list[Candidate], chosen: Candidate) -> Attribu
         return None
     kind: Kind = "quote" if quotes and _content_quoted(content, quotes) else "reported"
     return Attribution(speaker, content, kind, first.pattern)
+
+
+def _claims_in_questions(tokens: list[Token], own: Token) -> set[int]:
+    """Token ids of someone else's claim quoted inside a question put to the speaker ("Toner
+    was responding to a question about Aziz's statement that the network had left"): the
+    question tells what the answer is about, but the claim in it is the claimant's (read
+    as their own statement by `nominal_attributions` when they can be placed), not the
+    answerer's — left in, it would give the answerer the claimant's words and topic.
+    `own` is the trigger of the statement being cut: the claimant's own speech noun stays."""
+    out: set[int] = set()
+    for tok in tokens:
+        lemma = tok.lemma_.lower()
+        if tok.pos_ != "NOUN" or (lemma not in ATTRIBUTION_NOUNS and lemma not in DOCUMENTS):
+            continue
+        if tok.i == own.i:
+            continue  # the claimant's own statement, read from their speech noun
+        if not any(c.dep_ in ("acl", "ccomp") and has_that_clause(c) for c in tok.children):
+            continue
+        owner = next((c for c in tok.children if c.dep_ == "poss"), None)
+        if owner is not None and owner.pos_ == "PRON":
+            continue  # "a question about his statement that …": the answerer's own words
+        node = tok
+        while node.head.i != node.i:
+            node = node.head
+            if node.pos_ == "NOUN" and node.lemma_.lower() in QUESTION_NOUNS:
+                out |= {t.i for t in tok.subtree}
+                break
+    return out
 
 
 def _colon_quote(r: Reading) -> Attribution | None:

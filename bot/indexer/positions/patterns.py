@@ -148,15 +148,46 @@ def _asked(tok: Token) -> bool:
         node = node.head
 
 
+def _quoted_subject(subj: Token, r: Reading) -> bool:
+    """A subject inside quotation marks for a verb outside them: the parser hung a
+    participle on the quotation's verb ("Asserting that …, he said, "Pompeo is expected
+    to visit …""), and the person named in someone else's words is not who speaks."""
+    return bool(r.quotes) and in_quote(subj, r.quotes)
+
+
+def _inside_speech_noun(tok: Token) -> bool:
+    """A verb in the content clause of a speech noun ("the State Department's statement
+    that Pompeo discussed terrorism", "reports that the envoy warned …") is what the
+    noun's owner claims someone did, not a statement of that someone's own: the noun is
+    read by `nominal_attributions`, and the sentence's speaker is whoever talks about it
+    (often to dispute it), so the nested verb must not win as the deepest report."""
+    node = tok
+    while node.head.i != node.i:
+        head = node.head
+        if (
+            node.dep_ in ("acl", "ccomp")
+            and head.pos_ == "NOUN"
+            and (head.lemma_.lower() in ATTRIBUTION_NOUNS or head.lemma_.lower() in DOCUMENTS)
+            and has_that_clause(node)
+        ):
+            return True
+        node = head
+    return False
+
+
 def reporting_verbs(r: Reading) -> Iterator[Candidate]:
     """ "X said / denounced / signalled (that) …", "… was announced by X"."""
     for tok in r.outside_quotes():
         if tok.pos_ != "VERB" or tok.lemma_.lower() not in REPORTING or _asked(tok):
             continue
+        if _inside_speech_noun(tok):
+            continue  # "Qureshi said the statement that Pompeo discussed … was false"
         if tok.dep_ == "xcomp" and tok.head.lemma_.lower() in ("decline", "refuse"):
             continue  # "declined to comment": nothing was said
         if any(c.dep_ == "aux" and c.lower_ in UNCERTAIN_MODALS for c in tok.children):
             continue  # "only the ISI could comment on this": nothing was said
+        if any(c.dep_ == "neg" for c in tok.children):
+            continue  # "decided not to tell Congress that …", "did not say whether …"
         # "… was announced by X", and the participle "a suspension announced by X"
         passive = any(c.dep_ == "auxpass" for c in tok.children) or (
             tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl") and agent_of(tok) is not None
@@ -164,7 +195,7 @@ def reporting_verbs(r: Reading) -> Iterator[Candidate]:
         if passive and not agent_of(tok):
             continue  # "Tillerson was told that …": the subject is the listener
         subj = agent_of(tok) if passive else subject_of(tok)
-        if subj is None:
+        if subj is None or _quoted_subject(subj, r):
             continue
         for speaker in _speakers(subj, r.ctx):
             yield Candidate(
@@ -216,7 +247,7 @@ def stance_verbs(r: Reading) -> Iterator[Candidate]:
         if _asked(tok):
             continue
         subj = subject_of(tok)
-        if subj is None:
+        if subj is None or _quoted_subject(subj, r):
             continue
         for speaker in _speakers(subj, r.ctx):
             yield Candidate("stance-verb", depth_of(tok) + 1, speaker, _ids(subj), tok, False)
@@ -238,7 +269,7 @@ def stance_adjectives(r: Reading) -> Iterator[Candidate]:
         if not any(c.dep_ in ("ccomp", "xcomp", "prep") for c in tok.children):
             continue
         subj = subject_of(tok)
-        if subj is None:
+        if subj is None or _quoted_subject(subj, r):
             continue
         for speaker in _speakers(subj, r.ctx):
             yield Candidate("stance-adjective", depth_of(tok) + 1, speaker, _ids(subj), tok, False)
@@ -265,7 +296,7 @@ def nominal_attributions(r: Reading) -> Iterator[Candidate]:
     for tok in r.outside_quotes():
         if tok.pos_ != "NOUN" or tok.lemma_.lower() not in ATTRIBUTION_NOUNS:
             continue
-        that = any(c.dep_ in ("acl", "ccomp", "relcl") and _has_that(c) for c in tok.children)
+        that = any(c.dep_ in ("acl", "ccomp", "relcl") and has_that_clause(c) for c in tok.children)
         if not that and not any(_infinitive(c) for c in tok.children):
             continue
         owner = next((c for c in tok.children if c.dep_ == "poss"), None)
@@ -299,7 +330,7 @@ def _infinitive(clause: Token) -> bool:
     )
 
 
-def _has_that(clause: Token) -> bool:
+def has_that_clause(clause: Token) -> bool:
     """A content clause ("that the US would …"), not a relative one ("that he made")."""
     first = clause.doc[clause.left_edge.i]
     return first.lower_ == "that" and any(

@@ -17,6 +17,7 @@ from bot.indexer.positions.syntax import (
     doc_text,
     ent_of,
     span_of,
+    subject_of,
 )
 from bot.indexer.positions.units import (
     Unit,
@@ -138,6 +139,10 @@ def _pronoun(tok: Token, ctx: ArticleContext) -> Speaker | None:
     else the last person; it: the last body; they: the last group."""
     lower = tok.lower_
     role = PRONOUNS[lower]
+    if lower in ("it", "they"):
+        bound, matrix = _matrix_subject(tok, ctx)
+        if bound:
+            return matrix
     if role == "person":
         earlier = _person_earlier_in_sentence(tok, ctx)
         if earlier is not None:
@@ -146,10 +151,38 @@ def _pronoun(tok: Token, ctx: ArticleContext) -> Speaker | None:
             return ctx.last_subject
         return ctx.last_person or ctx.last_mentioned
     if role == "body":
+        named, earlier = _body_earlier_in_sentence(tok, ctx)
+        if named:
+            return earlier
         return ctx.last_body or ctx.last_any
     if lower == "we":
         return None  # inside narration "we" is the outlet; quotes handle themselves
+    named, group = _group_earlier_in_sentence(tok, ctx)
+    if named:
+        return group
     return ctx.last_group or ctx.last_body or ctx.last_person
+
+
+def _matrix_subject(pronoun: Token, ctx: ArticleContext) -> tuple[bool, Speaker | None]:
+    """ "The US announced that it was withholding aid", "the agency said it had notified
+    Congress", "officials said they would …": "it"/"they" as the subject of what a body,
+    state or group reports binds to that reporter, not to whoever was named last — the
+    last body is often the other side's, named in the previous sentence. (bound, speaker):
+    bound with no speaker when the reporter is a thing we cannot place, since then nobody
+    else is the pronoun's antecedent either. A person as the reporter leaves "it"/"they"
+    to the usual reading ("Wells said it was time …")."""
+    clause = pronoun.head
+    if not pronoun.dep_.startswith("nsubj") or clause.dep_ != "ccomp":
+        return False, None
+    subj = subject_of(clause.head)
+    if subj is None or subj.i == pronoun.i or subj.pos_ not in ("NOUN", "PROPN"):
+        return False, None
+    if subj.ent_type_ == "PERSON":
+        return False, None
+    found = _mention(subj, ctx)
+    if found is not None and found.kind == "person":
+        return False, None
+    return True, found
 
 
 def _mention(
@@ -182,6 +215,16 @@ def _mention(
         if found is not None:
             ctx.met(found, _title_words(full))
             return found
+    # "Pakistan's Foreign Minister Shah Mehmood Qureshi" when NER missed the name: the
+    # proper nouns ending the phrase, longest first, may be a known person's name
+    if tok.pos_ == "PROPN":
+        for start in range(max(tok.i - 3, tok.left_edge.i), tok.i):
+            words = tok.doc[start : tok.i + 1]
+            if all(t.pos_ == "PROPN" for t in words) and ctx.directory.person(words.text):
+                found = resolve_name(words.text, ctx)
+                if found is not None:
+                    ctx.met(found, _title_words(full))
+                    return found
     # a named person, with or without titles
     person_ent = tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and tok.ent_type_ != "GPE")
     if person_ent:
@@ -206,8 +249,19 @@ def _mention(
             owner = ctx.bodies_seen[-1][0]
         if owner is not None:
             return owner
-    if tok.lemma_.lower() in DOCUMENTS and not any(c.dep_ == "poss" for c in tok.children):
+    names_issuer = ctx.directory.body(full) is not None or (
+        ctx.directory.nationality(full) is not None
+    )
+    if (
+        tok.lemma_.lower() in DOCUMENTS
+        and not any(c.dep_ == "poss" for c in tok.children)
+        and not names_issuer
+        and tok.tag_ != "NNS"
+    ):
         # "the statement added", "the report said": whoever issued it, named just before
+        # — unless its own words name the issuer ("the Pakistan Foreign Ministry statement
+        # said", "a US statement said"), who is then read below, not the last speaker; and
+        # "according to reports" (plural, nobody's in particular) is no one's document
         issuer = _issuer(tok, ctx)
         if issuer is not None:
             return issuer
@@ -342,6 +396,53 @@ def _person_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> Speaker 
     if len(people) != 1:
         return None
     return resolve_name(next(iter(people.values())), ctx)
+
+
+def _body_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> tuple[bool, Speaker | None]:
+    """ "Pakistan rejects harbouring militants but says … and it is wary of …": a state or
+    institution named earlier in the same sentence is the nearest antecedent of "it" —
+    not the body named in an earlier sentence. (named, speaker): when two sides are named
+    there ("the US cut aid to Pakistan after it …") the reference is open, so nobody."""
+    actors: dict[str, Speaker] = {}
+    for tok in pronoun.sent:
+        if tok.i >= pronoun.i or tok.pos_ not in ("PROPN", "NOUN"):
+            continue
+        if tok.dep_ == "compound" and tok.head.pos_ == "PROPN":
+            continue  # part of a longer name, read at its head
+        phrase = span_of(tok)
+        body = ctx.directory.body(phrase)
+        if body is not None:
+            actors.setdefault(body.actor, Speaker(body.actor, body.name, None, "body"))
+            continue
+        if tok.pos_ == "PROPN" and tok.ent_type_ in ("GPE", "ORG", "NORP"):
+            state = ctx.directory.state(tok.text) or ctx.directory.state(phrase)
+            if state is not None:
+                actors.setdefault(state, Speaker(state, None, None, "state"))
+    if not actors:
+        return False, None
+    if len(actors) > 1:
+        return True, None
+    return True, next(iter(actors.values()))
+
+
+def _group_earlier_in_sentence(pronoun: Token, ctx: ArticleContext) -> tuple[bool, Speaker | None]:
+    """ "…, with U.S. officials frustrated by what they term …": officials of one state
+    named earlier in the same sentence are what "they" refers to, not the last person
+    named. (named, speaker), as for "it": two states' officials there leave it open."""
+    states: set[str] = set()
+    for tok in pronoun.sent:
+        if tok.i >= pronoun.i or tok.tag_ not in ("NNS", "NNPS"):
+            continue
+        if tok.dep_ == "compound":
+            continue
+        stated = ctx.directory.nationality(span_of(tok))
+        if stated is not None:
+            states.add(stated)
+    if not states:
+        return False, None
+    if len(states) > 1:
+        return True, None
+    return True, Speaker(next(iter(states)), None, None, "group")
 
 
 def _name_beside_body(tok: Token, name: str, variants: tuple[str, ...]) -> str | None:

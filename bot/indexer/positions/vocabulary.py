@@ -642,3 +642,7 @@ GATHERINGS = frozenset(
 
 # Verbs that put a question: what they govern is asked, not stated.
 QUESTION_VERBS = frozenset(["ask", "press", "question", "wonder", "inquire", "enquire", "query"])
+
+# What a reporter puts to a speaker: "responding to a question about …", "in reply to a
+# query on …". A claim quoted inside one is the claimant's, not the answerer's.
+QUESTION_NOUNS = frozenset(["question", "query", "inquiry", "enquiry"])

@@ -27,6 +27,7 @@ import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.commands import registry
@@ -110,8 +111,10 @@ _inbound: Inbound | None = None
 
 
 def _start_worker(settings: Settings, database_url: str) -> None:
-    """A worker's composition: lower priority, logging, its own services."""
+    """A worker's composition: lower priority, logging, its own services — and an end
+    when the serving process ends, however it ends."""
     global _inbound
+    _exit_with_parent()
     from bot.bootstrap import configure_logging
     from bot.core.inbound import Inbound
     from bot.core.services import Services
@@ -120,6 +123,23 @@ def _start_worker(settings: Settings, database_url: str) -> None:
     configure_logging(serving=True)
     lower_priority(settings.answer_nice)
     _inbound = Inbound(Services.build(settings, Database(database_url, migrate=False)))
+
+
+def _exit_with_parent() -> None:
+    """Exit as soon as the serving process is gone. A pool's workers normally stop on
+    the pool's shutdown, but a serving process killed, or one that exits without shutting
+    its pool down, left them waiting for work forever (each holds its own end of the job
+    queue, so it never sees the queue close): the parent's sentinel becomes ready when
+    the parent exits, whatever the cause."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _answer(event: Event, delivery: Delivery) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -199,3 +201,35 @@ def test_a_worker_answers_a_discord_command_as_the_serving_process_would(
         finally:
             harness.stop()
     assert answers[0] == answers[1] and "Haqqani" in str(answers[1])
+
+
+def test_workers_end_with_a_serving_process_that_dies(seeded_copy_url: str) -> None:
+    """A serving process killed without shutting its pool down leaves no worker behind."""
+    script = (
+        "import os, sys\n"
+        "from bot.settings import Settings\n"
+        "from bot.answer_workers import AnswerWorkers\n"
+        "s = Settings(_env_file=None, answer_processes=1)\n"
+        f"workers = AnswerWorkers(s, {seeded_copy_url!r})\n"
+        "print(*workers.pids(), flush=True)\n"
+        "os._exit(0)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    (pid,) = [int(p) for p in proc.stdout.split()]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    assert not _alive(pid), "the worker outlived its serving process"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie has exited; only its parent (here: init) has yet to collect it
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))

@@ -76,11 +76,12 @@ class Settings(BaseSettings):
     ingest_workers: int = 2
     query_workers: int = 4
     work_queue_limit: int = 100  # ingests waiting; past it, "busy, try again"
-    # A query takes milliseconds, so a burst waits its turn rather than being refused:
-    # 20 of one user's waiting delay anybody else's answer by about a tenth of a second
+    # Jobs reach the pools one user at a time (bot.core.workqueue.FairLine), so a burst
+    # of one user's queries waits in that user's own line, delaying nobody else, rather
+    # than being refused; the caps bound what one user or everyone may hold at once
     query_queue_limit: int = 1000  # queries waiting; past it, "busy, try again"
     per_user_ingests: int = 2  # a user's running + waiting ingests
-    per_user_queries: int = 20  # a user's running + waiting queries
+    per_user_queries: int = 100  # a user's running + waiting queries
     # Answers to read-only commands (/position, /search, /brief …) computed in worker
     # processes of their own, at lower CPU priority, so their work never holds the
     # interpreter an acknowledgement needs (Slack's 3 s limit is hard; a response_url

@@ -11,12 +11,13 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
 
-from bot.core.workqueue import INGEST, QUERY, Refusal, Ticket, WorkQueues
+from bot.core.workqueue import INGEST, QUERY, FairLine, Refusal, Ticket, WorkQueues
 from storage.models import Article, DigestRun
 from tests.fake_discord import *  # noqa: F403
 from tests.fake_discord import DiscordHarness, FakeDiscord
@@ -250,6 +251,56 @@ def test_work_queue_caps_per_user_and_releases_slots() -> None:
         first.release()
         first.release()  # twice is harmless: one slot, given back once
         assert isinstance(queues.reserve(INGEST, "slack", "U1"), Ticket)
+    finally:
+        queues.shutdown()
+
+
+def test_a_fair_line_serves_users_in_turn() -> None:
+    """One runner, user A's ten jobs waiting, then B's one: B's runs second, not
+    eleventh — a burst delays only the user who sent it."""
+    line = FairLine(1)
+    started: list[str] = []
+    futures: list[Future[None]] = []
+
+    def job(name: str) -> Callable[[], Future[None]]:
+        def launch() -> Future[None]:
+            started.append(name)
+            futures.append(Future())
+            return futures[-1]
+
+        return launch
+
+    for n in range(10):
+        line.put("A", job(f"A{n}"))
+    line.put("B", job("B0"))
+    line.put("C", job("C0"))
+    assert started == ["A0"] and line.waiting() == 11
+    while len(futures) < 12:
+        futures[len(started) - 1].set_result(None)  # the running job ends: the next starts
+    assert started[:4] == ["A0", "B0", "C0", "A1"]
+    assert started[4:] == [f"A{n}" for n in range(2, 10)]
+
+
+def test_one_users_burst_of_queries_waits_and_is_answered_in_full() -> None:
+    """Thirty queries from one user at once are all admitted (none refused) and all run,
+    while another user's one query is not stuck behind them."""
+    queues = WorkQueues(query_workers=1)
+    done: list[str] = []
+    gate = threading.Event()
+    try:
+        for n in range(30):
+            ticket = queues.reserve(QUERY, "slack", "U1")
+            assert isinstance(ticket, Ticket), n
+            ticket.start(lambda n=n: (gate.wait(10), done.append(f"U1-{n}")))
+        other = queues.reserve(QUERY, "slack", "U2")
+        assert isinstance(other, Ticket)
+        other.start(lambda: done.append("U2"))
+        gate.set()
+        deadline = time.monotonic() + 10
+        while len(done) < 31 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(done) == 31
+        assert done.index("U2") <= 1  # right after U1's first, not after all thirty
     finally:
         queues.shutdown()
 

@@ -1,10 +1,12 @@
-"""Where slow work runs after the acknowledgement: two bounded pools, and a per-user cap.
+"""Where slow work runs after the acknowledgement: two bounded pools, fed fairly.
 
 Bolt ran every listener on its own five threads, so five links to servers that never
 answer held all five and no other command got an answer. Here ingest (which fetches
 links) and queries (which only read the ledger) have pools of their own, so a slow link
-can only ever delay other ingests; each pool's waiting line is bounded; and one user may
-hold at most a few jobs per pool, so one person cannot fill a pool for everybody.
+can only ever delay other ingests; each pool's waiting line is bounded; jobs are handed to
+a pool (or to the answer worker processes) one user at a time (`FairLine`), so a user's
+burst waits in that user's own line and delays nobody else; and one user may hold at
+most a bounded number of jobs per pool.
 
 Admission is decided before the platform is answered (`reserve`), so a refusal can be the
 acknowledgement itself; the reserved slot is then started (`Ticket.start`) or released.
@@ -13,6 +15,8 @@ Transport-neutral: Slack and Discord both use it through `Services.work`.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -34,6 +38,58 @@ class Refusal:
     """A job that was not admitted, and the one sentence that tells the user why."""
 
     text: str
+
+
+class FairLine:
+    """Jobs handed to a pool (or to another process) one user at a time.
+
+    Round robin by virtual time: a user's successive jobs take turns 1, 2, 3 … apart, and
+    a user with nothing waiting joins at the current turn, ahead of the turns the busy
+    users have already queued. So a user with many jobs waiting delays only their own:
+    anyone else's job is at most one job of each other user behind. A job is a callable
+    that hands the work over and returns its future (None when it could not); the runner
+    is free again when that future settles.
+    """
+
+    def __init__(self, runners: int) -> None:
+        self._free = max(1, runners)
+        self._turn = 0.0  # the turn of the job launched last
+        self._last: dict[str, float] = {}  # each user's latest turn, queued or launched
+        self._heap: list[tuple[float, int, str, Callable[[], Future[Any] | None]]] = []
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+
+    def put(self, key: str, launch: Callable[[], Future[Any] | None]) -> None:
+        with self._lock:
+            turn = max(self._last.get(key, float("-inf")) + 1, self._turn + 0.5)
+            self._last[key] = turn
+            heapq.heappush(self._heap, (turn, next(self._seq), key, launch))
+        self._pump()
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._heap)
+
+    def _pump(self) -> None:
+        while True:
+            with self._lock:
+                if self._free <= 0 or not self._heap:
+                    return
+                turn, _seq, _key, launch = heapq.heappop(self._heap)
+                self._turn = max(self._turn, turn)
+                if len(self._last) > 10_000:  # users long idle join anew at the current turn
+                    self._last = {k: t for k, t in self._last.items() if t > self._turn - 0.5}
+                self._free -= 1
+            future = launch()
+            if future is None:
+                self._release()
+            else:
+                future.add_done_callback(self._release)
+
+    def _release(self, _future: object = None) -> None:
+        with self._lock:
+            self._free += 1
+        self._pump()
 
 
 class Ticket:
@@ -67,14 +123,18 @@ class Ticket:
         twice."""
         if not self._take():
             return
-        try:
-            future = submit()
-        except Exception:
-            log.warning(
-                "work: could not hand a %s job over; running it here", self.lane, exc_info=True
-            )
-            self._run_here(fallback)
-            return
+
+        def launch() -> Future[Any] | None:
+            try:
+                future = submit()
+            except Exception:
+                log.warning(
+                    "work: could not hand a %s job over; running it here", self.lane, exc_info=True
+                )
+                self._run_here(fallback)
+                return None
+            future.add_done_callback(settled)
+            return future
 
         def settled(done: Future[Any]) -> None:
             if done.cancelled() or done.exception() is not None:
@@ -87,7 +147,7 @@ class Ticket:
                 return
             self._queues._done(self.lane, self._key)
 
-        future.add_done_callback(settled)
+        self._queues._elsewhere.put(self._key, launch)
 
     def _run_here(self, job: Callable[[], None]) -> None:
         """Run the job on this lane's thread pool, then give the slot back."""
@@ -100,10 +160,14 @@ class Ticket:
             finally:
                 self._queues._done(self.lane, self._key)
 
-        try:
-            self._queues._pools[self.lane].submit(run)
-        except RuntimeError:  # shut down: the process is stopping
-            self._queues._done(self.lane, self._key)
+        def launch() -> Future[Any] | None:
+            try:
+                return self._queues._pools[self.lane].submit(run)
+            except RuntimeError:  # shut down: the process is stopping
+                self._queues._done(self.lane, self._key)
+                return None
+
+        self._queues._here[self.lane].put(self._key, launch)
 
     def release(self) -> None:
         if self._take():
@@ -121,14 +185,19 @@ class WorkQueues:
         queue_limit: int = 100,
         query_queue_limit: int | None = None,
         per_user: dict[str, int] | None = None,
+        elsewhere: int = 1,
     ) -> None:
         self._pools = {
             INGEST: ThreadPoolExecutor(ingest_workers, thread_name_prefix="work-ingest"),
             QUERY: ThreadPoolExecutor(query_workers, thread_name_prefix="work-query"),
         }
+        # the pools are fed one user at a time, so one user's burst delays only its own
+        self._here = {INGEST: FairLine(ingest_workers), QUERY: FairLine(query_workers)}
+        # answer worker processes: each gets one job running and one ready in its pipe
+        self._elsewhere = FairLine(2 * max(1, elsewhere))
         query_line = queue_limit if query_queue_limit is None else query_queue_limit
         self._limit = {INGEST: ingest_workers + queue_limit, QUERY: query_workers + query_line}
-        self._per_user = {INGEST: 2, QUERY: 20, **(per_user or {})}
+        self._per_user = {INGEST: 2, QUERY: 100, **(per_user or {})}
         self._held: dict[str, dict[str, int]] = {INGEST: {}, QUERY: {}}
         self._total = {INGEST: 0, QUERY: 0}
         self._lock = threading.Lock()
@@ -144,6 +213,7 @@ class WorkQueues:
                 INGEST: settings.per_user_ingests,  # type: ignore[attr-defined]
                 QUERY: settings.per_user_queries,  # type: ignore[attr-defined]
             },
+            elsewhere=settings.answer_processes,  # type: ignore[attr-defined]
         )
 
     def reserve(self, lane: str, platform: str, user: str | None) -> Ticket | Refusal:

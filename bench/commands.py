@@ -61,6 +61,43 @@ ACTORS = (
 SPEAKERS = ["Spokesperson", "Minister", "Secretary", "Ambassador", "General", "Envoy"]
 
 
+def article_row(
+    n: int,
+    *,
+    story_id: int,
+    title: str,
+    source: str,
+    published: dt.date,
+    text: str,
+    content_hash: str,
+    ingested_at: dt.datetime,
+) -> dict[str, object]:
+    """A synthetic article's row: the bulk load's and the after-write insert's."""
+    return {
+        "id": n,
+        "story_id": story_id,
+        "title": title,
+        "source": source,
+        "url": f"https://news.example/{n}",
+        "source_path": None,
+        "origin": "url",
+        "published": published,
+        "date_precision": "day",
+        "date_basis": "synthetic",
+        "text": text,
+        "summary": text[:400],
+        "gist": text[:200],
+        "word_count": len(text.split()),
+        "content_hash": content_hash,
+        "simhash": 0,
+        "band0": n,
+        "band1": n,
+        "band2": n,
+        "band3": n,
+        "ingested_at": ingested_at,
+    }
+
+
 def build(db: Database, n_articles: int, n_positions: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     taxonomy = load_taxonomy(Settings(_env_file=None).topics_path)  # type: ignore[call-arg]
@@ -86,29 +123,16 @@ def build(db: Database, n_articles: int, n_positions: int, seed: int = 7) -> Non
             published = start + dt.timedelta(days=rng.randrange(0, 4700))
             h = hashlib.sha256(f"{i}".encode()).hexdigest()
             arts.append(
-                {
-                    "id": i + 1,
-                    "story_id": story_ids[i],
-                    "title": f"{topic.label.split(',')[0]}: report {i}",
-                    "source": rng.choice(["Dawn", "UPI", "Reuters", "Express Tribune"]),
-                    "url": f"https://news.example/{i}",
-                    "source_path": None,
-                    "origin": "url",
-                    "published": published,
-                    "date_precision": "day",
-                    "date_basis": "synthetic",
-                    "text": text,
-                    "summary": text[:400],
-                    "gist": text[:200],
-                    "word_count": len(words),
-                    "content_hash": h,
-                    "simhash": 0,
-                    "band0": i,
-                    "band1": i,
-                    "band2": i,
-                    "band3": i,
-                    "ingested_at": now - dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 60)),
-                }
+                article_row(
+                    i + 1,
+                    story_id=story_ids[i],
+                    title=f"{topic.label.split(',')[0]}: report {i}",
+                    source=rng.choice(["Dawn", "UPI", "Reuters", "Express Tribune"]),
+                    published=published,
+                    text=text,
+                    content_hash=h,
+                    ingested_at=now - dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 60)),
+                )
             )
             for _ in range(per_article):
                 t = topic if rng.random() < 0.6 else rng.choices(topics, weights)[0]
@@ -172,28 +196,16 @@ def insert_one(db: Database, rng: random.Random, topics: list[str], positions: i
         s.execute(
             insert(Article),
             [
-                {
-                    "id": n,
-                    "story_id": story,
-                    "title": f"after-write report {n}",
-                    "source": "Dawn",
-                    "url": f"https://news.example/{n}",
-                    "origin": "url",
-                    "published": published,
-                    "date_precision": "day",
-                    "date_basis": "synthetic",
-                    "text": text,
-                    "summary": text[:400],
-                    "gist": text[:200],
-                    "word_count": 160,
-                    "content_hash": hashlib.sha256(f"w{n}".encode()).hexdigest(),
-                    "simhash": 0,
-                    "band0": n,
-                    "band1": n,
-                    "band2": n,
-                    "band3": n,
-                    "ingested_at": now,
-                }
+                article_row(
+                    n,
+                    story_id=story,
+                    title=f"after-write report {n}",
+                    source="Dawn",
+                    published=published,
+                    text=text,
+                    content_hash=hashlib.sha256(f"w{n}".encode()).hexdigest(),
+                    ingested_at=now,
+                )
             ],
         )
         rows = []

@@ -419,7 +419,10 @@ class Listeners:
             ack(text=plan.ack)
         else:
             ack()
-        here = lambda: self.core.perform(plan, self.respond(url, event.origin))  # noqa: E731
+
+        def here() -> None:
+            self.core.perform(plan, self.respond(url, event.origin))
+
         answers = self.answers
         if answers is not None and answers.takes(event):
             delivery = ResponseURLDelivery(url, event.origin.channel, event.origin.user)

@@ -119,12 +119,17 @@ class ResponseURLDelivery:
     """An answer through a response_url, with its pictures, sent from whichever process
     computed it: plain data, so it can travel to an answer worker (bot.answer_workers)."""
 
-    url: str
+    url: str | None
     channel: str | None
     user: str | None
 
     def send(self, answer: Answer, services: Services) -> None:
-        client = _client_for(services.settings)
+        """From an answer worker: through this process's own client."""
+        self.send_with(_client_for(services.settings), answer)
+
+    def send_with(self, client: WebClient, answer: Answer) -> None:
+        """Private, or in the channel when shared; its pictures follow the answer's
+        visibility (see bot.slack.images)."""
         public = answer.where == CHANNEL
         respond_reply(
             self.url, answer.reply, retry_handlers=client.retry_handlers, in_channel=public
@@ -300,21 +305,9 @@ class Listeners:
     # ------------------------------------------------------------------ posting
 
     def respond(self, url: str | None, origin: Origin) -> Callable[[Answer], None]:
-        """Answers through a response_url: private, or in the channel when shared; its
-        pictures follow the answer's visibility (see bot.slack.images)."""
-
-        def deliver(answer: Answer) -> None:
-            public = answer.where == CHANNEL
-            respond_reply(url, answer.reply, retry_handlers=self.retry, in_channel=public)
-            send_images(
-                self.client,
-                answer.reply,
-                channel=origin.channel,
-                user=origin.user,
-                private=not public,
-            )
-
-        return deliver
+        """Answers through a response_url, from this process, with the app's client."""
+        delivery = ResponseURLDelivery(url, origin.channel, origin.user)
+        return lambda answer: delivery.send_with(self.client, answer)
 
     def post_in_thread(
         self, client: WebClient, channel: Any, thread_ts: Any, fallback_url: str | None = None

@@ -48,11 +48,6 @@ class Delivery(Protocol):
     def send(self, answer: Answer, services: Services) -> None: ...
 
 
-def in_memory(url: str) -> bool:
-    """A database only this process can see: workers would each open an empty one."""
-    return ":memory:" in url or "mode=memory" in url or url.rstrip("/").endswith("sqlite:")
-
-
 class AnswerWorkers:
     """A pool of answer worker processes, started at once so the first answer does not
     wait for a process to boot; replaced when a worker dies."""

@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.answer_workers import AnswerWorkers, in_memory
+from bot.answer_workers import AnswerWorkers
 from bot.core.events import CommandEvent, Origin
 from bot.core.invocation import Plain
 from bot.settings import ROOT
+from storage.db import in_memory
 from tests.fake_discord import *  # noqa: F403
 from tests.fake_discord import DiscordHarness, FakeDiscord
 from tests.fake_slack import FakeSlack

@@ -16,7 +16,7 @@ from bot.core.schedulers import Schedulers
 from bot.settings import Settings
 from bot.topics import Taxonomy, load_taxonomy
 from storage import admin
-from storage.db import Database
+from storage.db import Database, in_memory
 
 if TYPE_CHECKING:
     from bot.answer_workers import AnswerWorkers
@@ -115,8 +115,9 @@ class Services:
     def answers(self) -> AnswerWorkers | None:
         """The answer worker processes (ANSWER_PROCESSES), started on first use; None
         when answers are computed in this process."""
-        from bot.answer_workers import AnswerWorkers, in_memory
+        from bot.answer_workers import AnswerWorkers
 
+        # a ledger in memory is this process's alone: a worker would open an empty one
         if self.settings.answer_processes <= 0 or in_memory(self.db.url):
             return None
 
